@@ -1,0 +1,56 @@
+// Vcpu: one virtual CPU = its architectural state (CpuState, plain data) plus the host machinery
+// that runs it (software TLB, MMU counters, links to the machine's memory and buses). Execution
+// cores take a Vcpu&; snapshots take only `s`.
+//
+//   Vcpu v(mem, io, mmio);
+//   reset_cpu_state(v.s);
+//   Exit e = interpreter.run(v, 1000);
+#pragma once
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include "cpu/cpu_state.h"
+#include "machine/guest_memory.h"
+#include "machine/io_bus.h"
+#include "machine/irq.h"
+#include "mmu/mmu.h"
+#include "mmu/tlb.h"
+
+namespace vmlab::cpu {
+
+// Counters every execution core reports the same way.
+struct CpuCounters {
+  uint64_t instructions = 0;
+  std::array<uint64_t, 32> exceptions{};  // by vector
+  uint64_t external_interrupts = 0;
+  uint64_t software_interrupts = 0;
+  uint64_t io_reads = 0, io_writes = 0;
+  uint64_t mmio_reads = 0, mmio_writes = 0;
+  uint64_t halts = 0;
+  uint64_t triple_faults = 0;
+  uint64_t decode_cache_hits = 0, decode_cache_misses = 0, decode_cache_invalidations = 0;
+};
+
+// Bits in Vcpu::attention: the core checks them between instructions/blocks and exits.
+inline constexpr uint32_t kAttnStop = 1u << 0;       // machine wants the core to return
+inline constexpr uint32_t kAttnInterrupt = 1u << 1;  // INTR/NMI line changed
+inline constexpr uint32_t kAttnShutdown = 1u << 2;   // triple fault happened (set by delivery)
+
+class Vcpu {
+ public:
+  Vcpu(machine::GuestMemory& m, machine::IoBus& i, machine::MmioBus& mm)
+      : mem(m), io(i), mmio(mm) {}
+
+  CpuState s{};
+  machine::GuestMemory& mem;
+  machine::IoBus& io;
+  machine::MmioBus& mmio;
+  machine::InterruptSource* intr = nullptr;  // the INTR pin; nullptr = nothing connected
+  mmu::Mmu mmu;
+  mmu::Tlb tlb;
+  CpuCounters counters;
+  std::atomic<uint32_t> attention{0};
+  int index = 0;  // 0 = bootstrap processor
+};
+
+}  // namespace vmlab::cpu
