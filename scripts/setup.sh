@@ -6,7 +6,7 @@ set -euo pipefail
 PACKAGES=(
   cmake g++ gcc-multilib ninja-build ccache nasm pkg-config
   libcapstone-dev libsdl2-dev libfmt-dev doctest-dev linux-libc-dev
-  libxbyak-dev libslirp-dev libcli11-dev nlohmann-json3-dev libzstd-dev
+  libxbyak-dev libslirp-dev libcli11-dev nlohmann-json3-dev libzstd-dev zlib1g-dev
   xvfb qemu-system-x86 bochs bochsbios
 )
 
