@@ -26,7 +26,10 @@ Fault read_descriptor(Vcpu& v, uint16_t selector, uint64_t& desc);
 Fault far_jump(Vcpu& v, uint16_t selector, uint32_t offset, unsigned opsize, uint32_t next_eip);
 Fault far_call(Vcpu& v, uint16_t selector, uint32_t offset, unsigned opsize, uint32_t next_eip);
 Fault far_return(Vcpu& v, unsigned opsize, uint16_t pop_bytes);
-Fault iret(Vcpu& v, unsigned opsize);
+// IRET: `next_eip` (the instruction after IRET) is saved in the outgoing TSS by an NT=1 task
+// return; left at its default, s.eip is taken as already pointing past the IRET.
+inline constexpr uint32_t kIretEipFromState = 0xFFFFFFFFu;
+Fault iret(Vcpu& v, unsigned opsize, uint32_t next_eip = kIretEipFromState);
 
 // --- interrupts and exceptions -------------------------------------------------------------
 enum class EventKind : uint8_t {
@@ -44,6 +47,10 @@ struct Event {
   bool has_error = false;
   uint32_t error = 0;
   uint32_t return_eip = 0;   // EIP pushed: the faulting insn for faults, the next one for traps/INT
+  // Software INT/INT3/INTO/ICEBP: instruction length, so a fault the INT itself raises (DPL
+  // check, V86 IOPL, bad gate) reports the INT's own EIP. 0 = the shortest encoding (2 for
+  // CD ib, 1 for CC/CE/F1); set it when prefixes made the instruction longer.
+  uint8_t insn_length = 0;
 };
 // Delivers an event through the IVT (real mode) or IDT (interrupt/trap/task gates), switching
 // stacks, pushing the frame and error code. A fault during delivery follows the #DF rules; a

@@ -51,6 +51,9 @@ class Vcpu {
   CpuCounters counters;
   std::atomic<uint32_t> attention{0};
   int index = 0;  // 0 = bootstrap processor
+  // Which technique runs this vCPU (reported by CPUID leaf 0x40000001): 0 interp, 1 bt, 2 trap,
+  // 3 kvm. The execution core sets it when it takes the vCPU.
+  uint8_t technique_id = 0;
 };
 
 }  // namespace vmlab::cpu

@@ -70,6 +70,7 @@ class GuestMemory {
   // Notes a write of [pa, pa+len) by anyone (CPU, DMA, loader): dirty bits, code invalidation.
   // Fast path is inline: nothing to do when no page of the range is code.
   void note_write(uint64_t pa, uint32_t len) {
+    if (len == 0) return;
     mark_dirty(pa, len);
     uint64_t first = pa >> kPageShift, last = (pa + len - 1) >> kPageShift;
     for (uint64_t p = first; p <= last; ++p)

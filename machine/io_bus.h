@@ -45,11 +45,13 @@ class Bus {
   std::vector<std::pair<std::string, RegionCounts>> region_counts() const;
   // Per-address counts of the first accesses to each address (I/O by port). Bounded in size.
   const std::map<uint64_t, RegionCounts>& address_counts() const { return by_address_; }
+  const std::string& name() const { return name_; }
 
  private:
   struct Region { uint64_t base, size; std::string name; BusDevice* dev; RegionCounts counts; };
   const Region* find(uint64_t addr) const;
   Region* find(uint64_t addr);
+  void count_address(uint64_t addr, bool write);
   std::string name_;
   std::map<uint64_t, Region> regions_;  // keyed by base
   std::map<uint64_t, RegionCounts> by_address_;

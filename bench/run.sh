@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# Benchmark harness: runs the benchmark guests on vmlab (interpreter) and on QEMU (TCG), best
+# of 3 wall-clock runs each, subtracts the start-up cost measured with the same guest built
+# for 0 iterations, and prints a table plus machine-readable lines:
+#   interp_mips=N  qemu_tcg_mips=N  ratio_vmlab_over_qemu=X
+#
+#   bash bench/run.sh BUILD_DIR            # full run (~1-2 s of work per QEMU run)
+#   bash bench/run.sh BUILD_DIR --quick    # tiny counts: checks the harness works
+# Iteration counts (env): VMLAB_ITERS (cpu_loop on vmlab, default 20000000),
+# QEMU_ITERS (default 150000000), VMLAB_ROUNDS / QEMU_ROUNDS (mem_paging, 1000 / 2000).
+# The guests get them through the multiboot command line (-append iters=N / rounds=N);
+# cpu_loop executes exactly 13*N + N/2 + 18 instructions (bench/cpu_loop/loop.S).
+set -uo pipefail
+build=${1:?usage: bench/run.sh BUILD_DIR [--quick]}
+quick=${2:-}
+vmlab=$build/vmlab
+qemu=$(command -v qemu-system-i386 || true)
+bench=$build/bench
+runs=3
+VMLAB_ITERS=${VMLAB_ITERS:-20000000}
+QEMU_ITERS=${QEMU_ITERS:-150000000}
+VMLAB_ROUNDS=${VMLAB_ROUNDS:-1000}
+QEMU_ROUNDS=${QEMU_ROUNDS:-2000}
+if [ "$quick" = "--quick" ]; then
+  VMLAB_ITERS=200000 QEMU_ITERS=2000000 VMLAB_ROUNDS=2 QEMU_ROUNDS=20 runs=1
+fi
+common=(-display none -serial stdio -device isa-debug-exit,iobase=0xf4,iosize=0x04 -no-reboot)
+
+for f in cpu_loop/bench_cpu_loop cpu_loop/bench_cpu_loop_empty mem_paging/bench_mem_paging \
+         mem_paging/bench_mem_paging_empty; do
+  [ -f "$bench/$f.elf" ] || { echo "missing $bench/$f.elf: build first (cmake --build $build)" >&2; exit 2; }
+done
+
+# run EMU ELF APPEND -> prints "seconds output-file" of one run; status 0 only if the guest
+# passed (exit status 1 = it wrote 0 to port 0xf4).
+out_dir=$(mktemp -d)
+trap 'rm -rf "$out_dir"' EXIT
+run_once() {
+  local emu=$1 elf=$2 append=$3 out=$out_dir/out.$RANDOM
+  local args=("${common[@]}")
+  [ -n "$append" ] && args+=(-append "$append")
+  [ "$emu" = "$qemu" ] && args+=(-accel tcg)
+  local t0 t1 st
+  t0=$(date +%s.%N)
+  timeout 300 "$emu" -kernel "$elf" "${args[@]}" </dev/null >"$out" 2>&1
+  st=$?
+  t1=$(date +%s.%N)
+  echo "$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.4f", b-a}') $out"
+  [ $st -eq 1 ]
+}
+# best EMU ELF APPEND -> "best_seconds output-file" (or fails)
+best() {
+  local best_t="" best_out="" r t out
+  for ((i = 0; i < runs; i++)); do
+    r=$(run_once "$@") || { echo "FAILED ${r#* }"; return 1; }
+    t=${r%% *}; out=${r#* }
+    if [ -z "$best_t" ] || awk -v a="$t" -v b="$best_t" 'BEGIN{exit !(a<b)}'; then
+      best_t=$t best_out=$out
+    fi
+  done
+  echo "$best_t $best_out"
+}
+field() { grep -a "^$1=" "$2" | head -1 | cut -d= -f2 | tr -d '\r'; }
+
+declare -A res
+measure() {  # name emu-label emu workload-elf baseline-elf append
+  local name=$1 label=$2 emu=$3 elf=$4 base=$5 append=$6 b w
+  if ! b=$(best "$emu" "$base" ""); then
+    echo "note: $label could not run $base:" >&2; tail -5 "${b#FAILED }" >&2; return 1
+  fi
+  if ! w=$(best "$emu" "$elf" "$append"); then
+    echo "note: $label could not run $elf:" >&2; tail -5 "${w#FAILED }" >&2; return 1
+  fi
+  res[$name.$label.base]=${b%% *}
+  res[$name.$label.wall]=${w%% *}
+  res[$name.$label.net]=$(awk -v a="${w%% *}" -v b="${b%% *}" 'BEGIN{n=a-b; if(n<0.0001)n=0.0001; printf "%.4f", n}')
+  res[$name.$label.insns]=$(field instructions "${w#* }")
+  res[$name.$label.touches]=$(field page_touches "${w#* }")
+  res[$name.$label.checksum]=$(field checksum "${w#* }")
+}
+
+have_vmlab=0
+[ -x "$vmlab" ] && have_vmlab=1
+[ $have_vmlab = 1 ] || echo "note: $vmlab not found: vmlab columns skipped" >&2
+[ -n "$qemu" ] || echo "note: qemu-system-i386 not found: QEMU columns skipped" >&2
+
+ok_vmlab_cpu=0 ok_qemu_cpu=0
+if [ $have_vmlab = 1 ]; then
+  measure cpu vmlab "$vmlab" "$bench/cpu_loop/bench_cpu_loop.elf" "$bench/cpu_loop/bench_cpu_loop_empty.elf" "iters=$VMLAB_ITERS" && ok_vmlab_cpu=1
+  measure mem vmlab "$vmlab" "$bench/mem_paging/bench_mem_paging.elf" "$bench/mem_paging/bench_mem_paging_empty.elf" "rounds=$VMLAB_ROUNDS"
+fi
+if [ -n "$qemu" ]; then
+  measure cpu qemu "$qemu" "$bench/cpu_loop/bench_cpu_loop.elf" "$bench/cpu_loop/bench_cpu_loop_empty.elf" "iters=$QEMU_ITERS" && ok_qemu_cpu=1
+  measure mem qemu "$qemu" "$bench/mem_paging/bench_mem_paging.elf" "$bench/mem_paging/bench_mem_paging_empty.elf" "rounds=$QEMU_ROUNDS"
+fi
+
+printf '\n%-11s %-6s %12s %9s %9s %9s %14s\n' benchmark emu work best_s start_s net_s rate
+for name in cpu mem; do
+  for label in vmlab qemu; do
+    [ -n "${res[$name.$label.wall]:-}" ] || continue
+    if [ $name = cpu ]; then
+      work=${res[$name.$label.insns]}
+      rate=$(awk -v n="$work" -v t="${res[$name.$label.net]}" 'BEGIN{printf "%.1f MIPS", n/t/1e6}')
+      res[$name.$label.rate]=${rate% MIPS}
+      bname=cpu_loop
+    else
+      work=${res[$name.$label.touches]}
+      rate=$(awk -v n="$work" -v t="${res[$name.$label.net]}" 'BEGIN{printf "%.2f Mtouch/s", n/t/1e6}')
+      bname=mem_paging
+    fi
+    printf '%-11s %-6s %12s %9s %9s %9s %14s\n' $bname $label "$work" "${res[$name.$label.wall]}" \
+      "${res[$name.$label.base]}" "${res[$name.$label.net]}" "$rate"
+  done
+done
+echo "(work: instructions for cpu_loop, page touches for mem_paging; best of $runs runs;"
+echo " start_s = best wall time of the same guest built for 0 iterations, subtracted)"
+
+# Cross-check: both emulators must compute the same checksum for the same count.
+if [ $ok_vmlab_cpu = 1 ] && [ $ok_qemu_cpu = 1 ]; then
+  a=$(run_once "$vmlab" "$bench/cpu_loop/bench_cpu_loop.elf" iters=100000) && a=$(field checksum "${a#* }")
+  b=$(run_once "$qemu" "$bench/cpu_loop/bench_cpu_loop.elf" iters=100000) && b=$(field checksum "${b#* }")
+  [ "$a" = "$b" ] && echo "checksum_match=yes" || echo "checksum_match=no (vmlab $a, qemu $b)"
+fi
+echo "interp_mips=${res[cpu.vmlab.rate]:-unavailable}"
+echo "qemu_tcg_mips=${res[cpu.qemu.rate]:-unavailable}"
+if [ -n "${res[cpu.vmlab.rate]:-}" ] && [ -n "${res[cpu.qemu.rate]:-}" ]; then
+  echo "ratio_vmlab_over_qemu=$(awk -v a="${res[cpu.vmlab.rate]}" -v b="${res[cpu.qemu.rate]}" 'BEGIN{printf "%.4f", a/b}')"
+else
+  echo "ratio_vmlab_over_qemu=unavailable"
+fi

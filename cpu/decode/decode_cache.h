@@ -1,0 +1,58 @@
+// DecodeCache: decoded blocks (straight-line runs of instructions, ending at the first
+// non-plain instruction or the page end) keyed by the physical address of their first byte plus
+// the mode bit that changes decoding (CS.D). Invalidated per physical page when a code page is
+// written (GuestMemory's code-write listener -> Interpreter::invalidate_code_page). Invalidated
+// blocks are kept until collect() at a safe point, so a block that is executing is never freed;
+// generation() changes on every invalidation so the executing block stops after the current
+// instruction (self-modifying code takes effect for the next instruction).
+//
+//   if (Block* b = cache.find(key)) ...;  else cache.insert(std::move(new_block));
+#pragma once
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <unordered_map>
+#include <vector>
+#include "cpu/decode/insn.h"
+
+namespace vmlab::cpu {
+
+struct Block {
+  uint64_t key = 0;           // physical address << 1 | CS.D
+  uint32_t span = 0;          // bytes from the first instruction's start to the last one's end
+  std::vector<Insn> insns;
+};
+
+inline uint64_t block_key(uint64_t pa, bool code32) { return (pa << 1) | (code32 ? 1 : 0); }
+
+class DecodeCache {
+ public:
+  Block* find(uint64_t key) {
+    Block*& slot = front_[front_index(key)];
+    if (slot && slot->key == key) return slot;
+    auto it = blocks_.find(key);
+    if (it == blocks_.end()) return nullptr;
+    slot = it->second.get();
+    return slot;
+  }
+  Block* insert(std::unique_ptr<Block> b);
+  // Drops every block that starts on physical page `page`; returns how many.
+  unsigned invalidate_page(uint64_t page);
+  void flush();
+  // Frees invalidated blocks; call only when no block is executing.
+  void collect() { if (!graveyard_.empty()) graveyard_.clear(); }
+  uint64_t generation() const { return generation_; }
+  std::size_t size() const { return blocks_.size(); }
+
+ private:
+  static unsigned front_index(uint64_t key) { return unsigned((key >> 1) ^ (key >> 13)) & 4095; }
+  void retire(std::unique_ptr<Block> b);
+
+  std::array<Block*, 4096> front_{};  // direct-mapped front of blocks_
+  std::unordered_map<uint64_t, std::unique_ptr<Block>> blocks_;
+  std::unordered_map<uint64_t, std::vector<uint64_t>> by_page_;  // page -> keys
+  std::vector<std::unique_ptr<Block>> graveyard_;
+  uint64_t generation_ = 0;
+};
+
+}  // namespace vmlab::cpu

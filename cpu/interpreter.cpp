@@ -1,0 +1,204 @@
+// The interpreter's run loop: events between blocks (attention, NMI, INTR, HLT), block lookup
+// in the decode cache (or decoding), executing the block's handlers, and delivering faults.
+// See interpreter.h and docs/interpreter.md.
+#include "cpu/interpreter.h"
+
+#include <algorithm>
+#include "cpu/decode/decode_cache.h"
+#include "cpu/decode/decoder.h"
+#include "cpu/decode/opcode_table.h"
+#include "cpu/protected_mode.h"
+#include "cpu/vcpu.h"
+#include "mmu/linear_access.h"
+
+namespace vmlab::cpu {
+namespace {
+
+constexpr unsigned kMaxBlockInsns = 64;
+constexpr uint32_t kPageSize = 4096;
+
+// Decodes a block starting at CS:eip (physical address pa) into b. A fault on the first
+// instruction is returned; anything that stops a later instruction just ends the block (that
+// instruction then starts a block of its own and reports its own fault). `cacheable` is cleared
+// when the first instruction crosses into the next page (its bytes there could be remapped).
+Fault decode_block(Vcpu& v, uint32_t eip, uint64_t pa, unsigned max_insns, Block& b,
+                   bool& cacheable) {
+  const CpuState& s = v.s;
+  const bool c32 = code32(s);
+  const bool user = s.cpl == 3;
+  const uint32_t limit = s.seg[CS].limit;
+  const uint32_t page_left = kPageSize - uint32_t(pa & (kPageSize - 1));
+  b.insns.clear();
+  uint32_t off = 0;
+  while (b.insns.size() < max_insns && off < page_left) {
+    const uint32_t at = eip + off;
+    if ((!c32 && at > 0xFFFF) || at > limit) {
+      if (off == 0) return fault_gp(0);
+      break;
+    }
+    uint8_t buf[kMaxInsnLength];
+    const uint32_t in_limit = uint32_t(std::min<uint64_t>(kMaxInsnLength, uint64_t(limit) - at + 1));
+    unsigned got = 0;
+    Fault f = mmu::fetch_linear(v, s.seg[CS].base + at, buf, in_limit, user, got);
+    if (f) {
+      if (off == 0) return f;
+      break;
+    }
+    Insn insn;
+    const DecodeStatus st = decode(buf, got, c32, insn);
+    if (st != DecodeStatus::Ok) {
+      if (off != 0) break;
+      if (st == DecodeStatus::Undefined) return fault_ud();
+      if (st == DecodeStatus::TooLong) return fault_gp(0);
+      // Truncated: past the CS limit (#GP), or the next byte cannot be fetched (its #PF).
+      if (got >= in_limit) return fault_gp(0);
+      uint8_t one;
+      unsigned n1 = 0;
+      VMLAB_TRY(mmu::fetch_linear(v, s.seg[CS].base + at + got, &one, 1, user, n1));
+      return fault_gp(0);  // not reached unless the byte became fetchable: treat as limit
+    }
+    if (off + insn.len > page_left) {  // crosses the page end
+      if (off != 0) break;
+      cacheable = false;
+    }
+    b.insns.push_back(insn);
+    off += insn.len;
+    if (kOpcodeRows[insn.row].cls != OpClass::Plain) break;
+  }
+  b.span = off;
+  return kNoFault;
+}
+
+}  // namespace
+
+Interpreter::Interpreter() : Interpreter(Options{}) {}
+Interpreter::Interpreter(Options o) : opts_(o), cache_(std::make_unique<DecodeCache>()) {}
+Interpreter::~Interpreter() = default;
+
+void Interpreter::invalidate_code_page(uint64_t page) {
+  cache_->invalidate_page(page);
+  if (mem_) mem_->clear_code(page);
+  ++invalidations_;
+}
+
+void Interpreter::flush_code_cache() { cache_->flush(); }
+
+// Finds or decodes the block at CS:eip.
+Fault Interpreter::get_block(Vcpu& v, uint32_t eip, unsigned max_insns, const Block*& out) {
+  CpuState& s = v.s;
+  if (eip > s.seg[CS].limit) return fault_gp(0);
+  const uint32_t lin = s.seg[CS].base + eip;
+  uint64_t pa = 0;
+  VMLAB_TRY(mmu::linear_to_physical(v, lin, mmu::Access::Fetch, s.cpl == 3, pa));
+  const bool c32 = code32(s);
+  const uint64_t key = block_key(pa, c32);
+  if (opts_.decode_cache) {
+    if (Block* b = cache_->find(key)) {
+      if (uint64_t(eip) + b->span - 1 <= s.seg[CS].limit) {
+        ++v.counters.decode_cache_hits;
+        out = b;
+        return kNoFault;
+      }
+    }
+  }
+  ++v.counters.decode_cache_misses;
+  bool cacheable = opts_.decode_cache;
+  scratch_.key = key;
+  VMLAB_TRY(decode_block(v, eip, pa, max_insns, scratch_, cacheable));
+  // Only RAM and ROM are cached; RAM pages are watched for writes from now on.
+  const bool ram = pa + scratch_.span <= v.mem.ram_size();
+  if (cacheable && (ram || v.mem.readable_ptr(pa, 1))) {
+    if (ram) {
+      const uint64_t page = pa >> 12;
+      if (!v.mem.is_code(page)) mmu::mark_page_as_code(v, page);
+    }
+    auto b = std::make_unique<Block>(scratch_);
+    out = cache_->insert(std::move(b));
+    return kNoFault;
+  }
+  out = &scratch_;
+  return kNoFault;
+}
+
+Exit Interpreter::run(Vcpu& v, uint64_t budget) {
+  CpuState& s = v.s;
+  mem_ = &v.mem;
+  v.technique_id = 0;
+  Exit exit;
+  uint64_t executed = 0;
+  auto finish = [&](ExitReason r) {
+    exit.reason = r;
+    exit.executed = executed;
+    v.counters.instructions += executed;
+    return exit;
+  };
+
+  for (;;) {
+    cache_->collect();  // no block is executing here
+    const uint32_t attn = v.attention.load(std::memory_order_relaxed);
+    if (attn & kAttnShutdown) return finish(ExitReason::Shutdown);
+    if (attn & kAttnStop) return finish(ExitReason::Attention);
+
+    // Events between instructions (SDM Vol. 3, 6.9): NMI, then INTR; none in an interrupt
+    // shadow (after STI, MOV SS, POP SS).
+    const bool shadow = s.events.interrupt_shadow;
+    if (!shadow) {
+      if (s.events.nmi_pending && !s.events.nmi_blocked) {
+        s.events.nmi_pending = 0;
+        s.events.halted = 0;
+        deliver_event(v, Event{EventKind::Nmi, kNMI, false, 0, s.eip});
+        continue;
+      }
+      if ((s.eflags & IF) && v.intr && v.intr->intr_pending()) {
+        s.events.halted = 0;
+        const uint8_t vector = v.intr->acknowledge();
+        ++v.counters.external_interrupts;
+        deliver_event(v, Event{EventKind::External, vector, false, 0, s.eip});
+        continue;
+      }
+    }
+    if (s.events.halted) return finish(ExitReason::Halted);
+    if (executed >= budget) return finish(ExitReason::BudgetSpent);
+
+    // One instruction at a time in a shadow and when single-stepping (TF).
+    const bool trap_after = s.eflags & TF;
+    const bool single = shadow || trap_after;
+    s.events.interrupt_shadow = 0;
+
+    uint32_t eip = s.eip;
+    const Block* b = nullptr;
+    if (Fault f = get_block(v, eip, opts_.blocks ? kMaxBlockInsns : 1, b)) {
+      deliver(v, f, eip);
+      continue;
+    }
+    const uint64_t gen = cache_->generation();
+    const uint32_t eip_mask = code32(s) ? 0xFFFFFFFFu : 0xFFFFu;
+    const size_t n = single ? 1 : std::min<uint64_t>(b->insns.size(), budget - executed);
+    for (size_t k = 0; k < n; ++k) {
+      const Insn& in = b->insns[k];
+      const uint32_t next = (eip + in.len) & eip_mask;
+      s.eip = next;
+      if (Fault f = in.fn(v, in)) {
+        s.eip = eip;
+        deliver(v, f, eip);
+        break;
+      }
+      ++executed;
+      ++s.instructions_retired;
+      if (trap_after) {  // single-step trap after the instruction (DR6.BS)
+        s.dr[6] |= 0x4000;
+        deliver_event(v, Event{EventKind::Exception, kDB, false, 0, s.eip});
+        break;
+      }
+      if (s.eip != next || cache_->generation() != gen) break;
+      eip = next;
+    }
+  }
+}
+
+void Interpreter::deliver(Vcpu& v, const Fault& f, uint32_t eip) {
+  if (f.vector < v.counters.exceptions.size()) ++v.counters.exceptions[f.vector];
+  deliver_fault(v, f, eip);
+}
+
+}  // namespace vmlab::cpu

@@ -1,0 +1,53 @@
+// Interpreter: the reference execution core. Decodes guest instructions (cpu/decode), keeps the
+// decoded instructions in a cache keyed by physical address, and executes them with the
+// semantics in cpu/semantics. Faults are delivered through cpu/protected_mode.h.
+//
+//   Interpreter core;                       // default options: every speed trick on
+//   Exit e = core.run(vcpu, 1'000'000);
+//   Interpreter slow({.decode_cache = false});   // decode every instruction every time
+//
+// See docs/interpreter.md.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include "cpu/decode/decode_cache.h"
+#include "cpu/execution_core.h"
+#include "cpu/fault.h"
+
+namespace vmlab::machine { class GuestMemory; }
+
+namespace vmlab::cpu {
+
+class Interpreter : public ExecutionCore {
+ public:
+  // Every speed trick has an off switch (STYLE.md point 9); conformance runs with them off too.
+  struct Options {
+    bool decode_cache = true;   // keep decoded blocks per physical page; off = decode each time
+    bool blocks = true;         // run straight-line blocks of decoded insns; off = one at a time
+  };
+
+  Interpreter();
+  explicit Interpreter(Options o);
+  ~Interpreter() override;
+
+  const char* name() const override { return "interp"; }
+  Exit run(Vcpu& vcpu, uint64_t budget) override;
+  void invalidate_code_page(uint64_t page) override;
+  void flush_code_cache() override;
+
+  const Options& options() const { return opts_; }
+  uint64_t invalidations() const { return invalidations_; }
+  std::size_t cached_blocks() const { return cache_->size(); }
+
+ private:
+  Fault get_block(Vcpu& v, uint32_t eip, unsigned max_insns, const Block*& out);
+  void deliver(Vcpu& v, const Fault& f, uint32_t eip);
+
+  Options opts_;
+  std::unique_ptr<DecodeCache> cache_;
+  Block scratch_;                           // uncached decodes (cache off, page-crossing insns)
+  machine::GuestMemory* mem_ = nullptr;     // of the last run(), for clearing code bits
+  uint64_t invalidations_ = 0;
+};
+
+}  // namespace vmlab::cpu

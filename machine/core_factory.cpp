@@ -1,0 +1,25 @@
+// --backend name -> ExecutionCore (see core_factory.h).
+#include "machine/core_factory.h"
+
+#include <fmt/format.h>
+
+#include "cpu/interpreter.h"
+#include "machine/setup_error.h"
+
+namespace vmlab::machine {
+
+std::unique_ptr<cpu::ExecutionCore> make_execution_core(const MachineConfig& cfg) {
+  const std::string& backend = cfg.backend;
+  if (backend == "interp") {
+    cpu::Interpreter::Options o;
+    o.decode_cache = cfg.decode_cache;
+    o.blocks = cfg.interp_blocks;
+    return std::make_unique<cpu::Interpreter>(o);
+  }
+  if (backend == "bt" || backend == "trap" || backend == "kvm")
+    throw SetupError(fmt::format("--backend {}: not implemented yet (use --backend interp)", backend));
+  throw SetupError(fmt::format("--backend {}: unknown technique (choose interp; bt, trap and kvm "
+                               "are planned)", backend));
+}
+
+}  // namespace vmlab::machine

@@ -1,0 +1,148 @@
+// Machine: construction, device wiring, stats registration and reset (the run loop is in
+// run_loop.cpp).
+#include "machine/machine.h"
+
+#include <fmt/format.h>
+#include <stdexcept>
+
+#include "machine/setup_error.h"
+
+namespace vmlab::machine {
+
+Machine::Machine(const MachineConfig& cfg, std::unique_ptr<cpu::ExecutionCore> core)
+    : cfg_(cfg),
+      mem_(cfg.ram_bytes),
+      vcpu_(mem_, io_, mmio_),
+      core_(std::move(core)),
+      clock_(cfg.deterministic ? Clock::Mode::Deterministic : Clock::Mode::RealTime) {
+  if (!core_) throw SetupError("internal: Machine needs an execution core");
+  if (cfg.mmu == "direct") {
+    vcpu_.mmu.set_mode(mmu::MmuMode::Direct);
+  } else if (cfg.mmu == "shadow" || cfg.mmu == "nested") {
+    throw SetupError(fmt::format("--mmu {}: not implemented yet (use --mmu direct)", cfg.mmu));
+  } else {
+    throw SetupError(fmt::format("--mmu {}: unknown MMU mode (use direct; shadow and nested are "
+                                 "planned)", cfg.mmu));
+  }
+  vcpu_.tlb.enabled = cfg.tlb;
+  // Writes to pages the core decoded from drop the stale decodes (self-modifying code, loaders).
+  mem_.set_code_write_listener([this](uint64_t page) { core_->invalidate_code_page(page); });
+  try {
+    serial_out_ = devices::open_char_backend(cfg.serial);
+    debugcon_out_ = devices::open_char_backend(cfg.debugcon);
+  } catch (const std::runtime_error& e) {
+    throw SetupError(e.what());
+  }
+  wire_devices();
+  register_stats();
+}
+
+Machine::~Machine() { flush_output(); }
+
+// The machine's wiring, one line per port range, as a table (STYLE.md point 5).
+void Machine::wire_devices() {
+  com1_ = std::make_unique<devices::SerialUart>(*serial_out_, &com1_irq_);
+  debugcon_ = std::make_unique<devices::DebugConsole>(*debugcon_out_);
+  try {
+    //      base   size  name        device       datasheet / reference
+    io_.add(0x0E9, 1,    "debugcon", *debugcon_);  // Bochs port E9 hack / QEMU -debugcon
+    io_.add(0x3F8, 8,    "com1",     *com1_);      // 16550A UART, COM1, IRQ 4 (PC/AT I/O map)
+    for (const DebugExitConfig& d : cfg_.debug_exits) {
+      debug_exits_.push_back(
+          std::make_unique<devices::DebugExit>([this](uint32_t status) { request_exit(status); }));
+      io_.add(d.iobase, d.iosize, "isa-debug-exit", *debug_exits_.back());  // QEMU test device
+    }
+  } catch (const std::invalid_argument& e) {
+    throw SetupError(fmt::format("-device: {}", e.what()));
+  }
+}
+
+void Machine::register_stats() {
+  cpu::CpuCounters& c = vcpu_.counters;
+  mmu::MmuCounters& m = vcpu_.mmu.counters;
+  stats_.counter("run.instructions", &instructions_);
+  stats_.gauge("run.seconds", [this] { return run_seconds_; });
+  stats_.gauge("run.guest_mips", [this] {
+    return run_seconds_ > 0 ? double(instructions_) / run_seconds_ / 1e6 : 0.0;
+  });
+  stats_.counter_fn("run.virtual_ns", [this] { return clock_.now_ns(); });
+  stats_.counter("run.resets", &resets_);
+  stats_.counter("run.idle_halts", &halts_idle_);
+  stats_.counter("cpu.instructions", &c.instructions);
+  stats_.dynamic([&c](std::vector<StatValue>& out) {
+    for (size_t v = 0; v < c.exceptions.size(); ++v)
+      if (c.exceptions[v]) out.push_back({fmt::format("cpu.exceptions.{}", v), c.exceptions[v], 0, false});
+  });
+  stats_.counter("cpu.external_interrupts", &c.external_interrupts);
+  stats_.counter("cpu.software_interrupts", &c.software_interrupts);
+  stats_.counter("cpu.halts", &c.halts);
+  stats_.counter("cpu.triple_faults", &c.triple_faults);
+  stats_.counter("cpu.io_reads", &c.io_reads);
+  stats_.counter("cpu.io_writes", &c.io_writes);
+  stats_.counter("cpu.mmio_reads", &c.mmio_reads);
+  stats_.counter("cpu.mmio_writes", &c.mmio_writes);
+  stats_.counter("cpu.decode_cache_hits", &c.decode_cache_hits);
+  stats_.counter("cpu.decode_cache_misses", &c.decode_cache_misses);
+  stats_.counter("cpu.decode_cache_invalidations", &c.decode_cache_invalidations);
+  stats_.counter("mmu.tlb_hits", &m.tlb_hits);
+  stats_.counter("mmu.tlb_misses", &m.tlb_misses);
+  stats_.counter("mmu.tlb_fills", &vcpu_.tlb.stats.fills);
+  stats_.counter("mmu.tlb_flushes_full", &vcpu_.tlb.stats.flushes_full);
+  stats_.counter("mmu.tlb_flushes_nonglobal", &vcpu_.tlb.stats.flushes_nonglobal);
+  stats_.counter("mmu.tlb_flushes_page", &vcpu_.tlb.stats.flushes_page);
+  stats_.counter("mmu.page_walks", &m.page_walks);
+  stats_.counter("mmu.walk_memory_refs", &m.walk_memory_refs);
+  stats_.counter("mmu.page_faults", &m.page_faults);
+  stats_.counter("mmu.ad_bit_updates", &m.ad_bit_updates);
+  stats_.counter("mmu.walk_unbacked_refs", &m.walk_unbacked_refs);
+  for (Bus* bus : {static_cast<Bus*>(&io_), static_cast<Bus*>(&mmio_)}) {
+    stats_.counter_fn(bus->name() + ".unclaimed_reads", [bus] { return bus->stats().unclaimed_reads; });
+    stats_.counter_fn(bus->name() + ".unclaimed_writes", [bus] { return bus->stats().unclaimed_writes; });
+    stats_.dynamic([bus](std::vector<StatValue>& out) {
+      for (const auto& [name, n] : bus->region_counts()) {
+        out.push_back({fmt::format("{}.region.{}.reads", bus->name(), name), n.reads, 0, false});
+        out.push_back({fmt::format("{}.region.{}.writes", bus->name(), name), n.writes, 0, false});
+      }
+    });
+  }
+  stats_.dynamic([this](std::vector<StatValue>& out) {
+    for (const auto& [port, n] : io_.address_counts()) {
+      if (n.reads) out.push_back({fmt::format("io.port.{:#06x}.reads", port), n.reads, 0, false});
+      if (n.writes) out.push_back({fmt::format("io.port.{:#06x}.writes", port), n.writes, 0, false});
+    }
+  });
+  stats_.counter("serial.com1.tx_bytes", com1_->tx_counter());
+  stats_.counter("debugcon.bytes", debugcon_->bytes_written());
+}
+
+void Machine::reset() {
+  com1_->reset();
+  debugcon_->reset();
+  for (auto& d : debug_exits_) d->reset();
+  mem_.set_a20(true);
+  vcpu_.tlb.flush_all();
+  core_->flush_code_cache();
+  cpu::reset_cpu_state(vcpu_.s);
+  vcpu_.attention.fetch_and(~(cpu::kAttnShutdown | cpu::kAttnStop));
+  if (boot_) boot_(*this);
+  // The boot step may have loaded code over pages the core had decoded.
+  core_->flush_code_cache();
+}
+
+void Machine::request_exit(uint32_t status) {
+  exit_status_.store(status);
+  exit_requested_.store(true);
+  vcpu_.attention.fetch_or(cpu::kAttnStop);
+}
+
+void Machine::request_stop_from_signal(int sig) {
+  stop_signal_.store(sig);
+  vcpu_.attention.fetch_or(cpu::kAttnStop);
+}
+
+void Machine::flush_output() {
+  if (serial_out_) serial_out_->flush();
+  if (debugcon_out_) debugcon_out_->flush();
+}
+
+}  // namespace vmlab::machine

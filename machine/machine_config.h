@@ -1,0 +1,34 @@
+// MachineConfig: everything the command line decides about the machine, as plain data. The
+// command line (ui/command_line.cpp) fills it; Machine and the boot code read it.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace vmlab::machine {
+
+struct DebugExitConfig {
+  uint16_t iobase = 0x501;  // QEMU's default isa-debug-exit port
+  uint16_t iosize = 2;
+};
+
+struct MachineConfig {
+  uint64_t ram_bytes = 128ull << 20;       // -m
+  std::string backend = "interp";          // --backend: interp (bt, trap, kvm later)
+  std::string mmu = "direct";              // --mmu: direct (shadow, nested later)
+  std::string serial = "stdio";            // -serial: stdio | null | file:PATH
+  std::string debugcon = "stdio";          // -debugcon: port 0xE9 output, same choices
+  std::vector<DebugExitConfig> debug_exits;  // -device isa-debug-exit,...
+  bool no_reboot = false;                  // -no-reboot: a triple fault exits (status 3)
+  bool deterministic = false;              // --deterministic / -icount: time from instructions
+  uint64_t max_instructions = 0;           // --max-instructions: stop after N (0 = no limit)
+  // Off switches for speed tricks (STYLE.md point 9), to see what each one buys.
+  bool decode_cache = true;                // --no-decode-cache: decode every instruction every time
+  bool interp_blocks = true;               // --no-blocks: interpreter runs one insn at a time
+  bool tlb = true;                         // --no-tlb: every access walks (slow path)
+  std::string kernel;                      // -kernel (multiboot v1 ELF32 or a.out kludge)
+  std::string append;                      // -append: kernel command line
+  std::string initrd;                      // -initrd: multiboot modules, comma-separated
+};
+
+}  // namespace vmlab::machine

@@ -1,0 +1,146 @@
+// The command line: QEMU spellings, -m forms, -device parsing, errors with exit status 2.
+#include "ui/command_line.h"
+
+#include <doctest/doctest.h>
+
+#include <cstdio>
+#include <stdexcept>
+
+using namespace vmlab::ui;
+
+namespace {
+struct Parsed {
+  ParseResult r;
+  std::string out, err;
+};
+// Runs the parser with output captured in memory.
+Parsed parse(std::vector<const char*> args) {
+  args.insert(args.begin(), "vmlab");
+  char *obuf = nullptr, *ebuf = nullptr;
+  size_t olen = 0, elen = 0;
+  std::FILE* o = open_memstream(&obuf, &olen);
+  std::FILE* e = open_memstream(&ebuf, &elen);
+  Parsed p{parse_command_line(int(args.size()), args.data(), o, e), "", ""};
+  std::fclose(o);
+  std::fclose(e);
+  p.out.assign(obuf, olen);
+  p.err.assign(ebuf, elen);
+  std::free(obuf);
+  std::free(ebuf);
+  return p;
+}
+}  // namespace
+
+TEST_CASE("command_line_ram_size_accepts_qemu_forms") {
+  CHECK(parse_ram_size("256") == 256ull << 20);
+  CHECK(parse_ram_size("256M") == 256ull << 20);
+  CHECK(parse_ram_size("1G") == 1ull << 30);
+  CHECK(parse_ram_size("3g") == 3ull << 30);
+  CHECK(parse_ram_size("2048K") == 2ull << 20);
+  CHECK_THROWS_AS(parse_ram_size("0"), std::invalid_argument);
+  CHECK_THROWS_AS(parse_ram_size("4G"), std::invalid_argument);
+  CHECK_THROWS_AS(parse_ram_size("lots"), std::invalid_argument);
+  CHECK_THROWS_AS(parse_ram_size("12Q"), std::invalid_argument);
+  CHECK_THROWS_AS(parse_ram_size("1048577B"), std::invalid_argument);
+  CHECK_THROWS_AS(parse_ram_size("99999999999999999999999"), std::invalid_argument);
+  CHECK_THROWS_AS(parse_ram_size(""), std::invalid_argument);
+}
+
+TEST_CASE("command_line_device_parses_isa_debug_exit") {
+  auto d = parse_device("isa-debug-exit,iobase=0xf4,iosize=0x04");
+  CHECK(d.iobase == 0xF4);
+  CHECK(d.iosize == 4);
+  d = parse_device("isa-debug-exit");
+  CHECK(d.iobase == 0x501);
+  CHECK(d.iosize == 2);
+  CHECK_THROWS_AS(parse_device("e1000"), std::invalid_argument);
+  CHECK_THROWS_AS(parse_device("isa-debug-exit,iobase=zz"), std::invalid_argument);
+  CHECK_THROWS_AS(parse_device("isa-debug-exit,iobase="), std::invalid_argument);
+  CHECK_THROWS_AS(parse_device("isa-debug-exit,colour=1"), std::invalid_argument);
+  CHECK_THROWS_AS(parse_device("isa-debug-exit,iobase=0xffff,iosize=4"), std::invalid_argument);
+  CHECK_THROWS_AS(parse_device("isa-debug-exit,iosize=0"), std::invalid_argument);
+}
+
+TEST_CASE("command_line_translates_qemu_single_dash_spellings") {
+  auto t = translate_qemu_spellings({"-kernel", "k", "-no-reboot", "-m", "64", "-append=x", "-q"});
+  CHECK(t == std::vector<std::string>{"--kernel", "k", "--no-reboot", "-m", "64", "--append=x", "-q"});
+}
+
+TEST_CASE("command_line_qemu_command_line_fills_the_config") {
+  auto p = parse({"-m", "256M", "-kernel", "k.elf", "-append", "console=ttyS0 quiet", "-initrd",
+                  "a.bin x,b.bin", "-nographic", "-no-reboot", "-device",
+                  "isa-debug-exit,iobase=0xf4,iosize=0x04", "-device", "isa-debug-exit",
+                  "-serial", "file:out.log", "-smp", "1", "--stats", "--stats-json", "s.json",
+                  "--deterministic", "--max-instructions", "1000"});
+  REQUIRE(p.r.cmd);
+  const auto& c = *p.r.cmd;
+  CHECK(c.machine.ram_bytes == 256ull << 20);
+  CHECK(c.machine.kernel == "k.elf");
+  CHECK(c.machine.append == "console=ttyS0 quiet");
+  CHECK(c.machine.initrd == "a.bin x,b.bin");
+  CHECK(c.machine.no_reboot);
+  REQUIRE(c.machine.debug_exits.size() == 2);
+  CHECK(c.machine.debug_exits[0].iobase == 0xF4);
+  CHECK(c.machine.debug_exits[1].iobase == 0x501);
+  CHECK(c.machine.serial == "file:out.log");
+  CHECK(c.stats);
+  CHECK(c.stats_json == "s.json");
+  CHECK(c.machine.deterministic);
+  CHECK(c.machine.max_instructions == 1000);
+}
+
+TEST_CASE("command_line_defaults") {
+  auto p = parse({});
+  REQUIRE(p.r.cmd);
+  CHECK(p.r.cmd->machine.ram_bytes == 128ull << 20);
+  CHECK(p.r.cmd->machine.backend == "interp");
+  CHECK(p.r.cmd->machine.mmu == "direct");
+  CHECK(p.r.cmd->machine.serial == "stdio");
+  CHECK_FALSE(p.r.cmd->machine.deterministic);
+  CHECK(parse({"-icount", "shift=0"}).r.cmd->machine.deterministic);
+  CHECK(p.r.cmd->machine.tlb);
+  auto off = parse({"--no-tlb", "--no-decode-cache", "--no-blocks"});
+  REQUIRE(off.r.cmd);
+  CHECK_FALSE(off.r.cmd->machine.tlb);
+  CHECK_FALSE(off.r.cmd->machine.decode_cache);
+  CHECK_FALSE(off.r.cmd->machine.interp_blocks);
+}
+
+TEST_CASE("command_line_errors_exit_2_and_say_what_to_do") {
+  auto p = parse({"--frobnicate"});
+  CHECK_FALSE(p.r.cmd);
+  CHECK(p.r.status == 2);
+  CHECK(p.err.find("unknown option '--frobnicate'") != std::string::npos);
+  CHECK(p.err.find("--help") != std::string::npos);
+  p = parse({"-kernal", "x"});
+  CHECK(p.r.status == 2);
+  CHECK(p.err.find("-kernal") != std::string::npos);
+  p = parse({"--kernl", "x"});
+  CHECK(p.err.find("did you mean --kernel") != std::string::npos);
+  p = parse({"-m", "0"});
+  CHECK(p.r.status == 2);
+  CHECK(p.err.find("between 1M and 3G") != std::string::npos);
+  p = parse({"-smp", "4"});
+  CHECK(p.err.find("not implemented yet") != std::string::npos);
+  p = parse({"-display", "sdl"});
+  CHECK(p.err.find("not implemented yet") != std::string::npos);
+  p = parse({"disk.img"});
+  CHECK(p.r.status == 2);
+  CHECK(p.err.find("disk.img") != std::string::npos);
+  p = parse({"--max-instructions", "many"});
+  CHECK(p.r.status == 2);
+  p = parse({"--max-instructions", "0"});
+  CHECK(p.r.status == 2);
+  p = parse({"-kernel"});  // missing value
+  CHECK(p.r.status == 2);
+}
+
+TEST_CASE("command_line_help_and_version_exit_0") {
+  auto p = parse({"--help"});
+  CHECK_FALSE(p.r.cmd);
+  CHECK(p.r.status == 0);
+  CHECK(p.out.find("--kernel") != std::string::npos);
+  p = parse({"-version"});
+  CHECK(p.r.status == 0);
+  CHECK(p.out.find("vmlab") == 0);
+}
