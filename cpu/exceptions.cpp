@@ -174,7 +174,8 @@ void deliver_event(Vcpu& v, const Event& first) {
     Fault f = protected_mode(s) ? deliver_protected(v, cur, late) : deliver_real(v, cur);
     if (!f && !late) {
       s.events.in_double_fault = 0;
-      if (cur.kind == EventKind::Nmi) s.events.nmi_blocked = 1;
+      // NMIs stay blocked until IRET even when a fault interrupted the NMI's own delivery.
+      if (first.kind == EventKind::Nmi) s.events.nmi_blocked = 1;
       return;
     }
     // A fault after a task switch committed is taken in the new task, at its EIP.
@@ -182,7 +183,10 @@ void deliver_event(Vcpu& v, const Event& first) {
     const uint32_t ret = f ? nested_return_eip(cur) : s.eip;
     const Klass a = cur.kind == EventKind::Exception ? classify(cur.vector) : Klass::Benign;
     const Klass b = classify(nested.vector);
-    if (a == Klass::DoubleFault) {
+    // The T-bit #DB of a task switched to by this delivery is a trap in the new task, not a
+    // fault of the delivery: a #DF handler task with T=1 does not shut the CPU down.
+    const bool task_trap = !f && nested.vector == kDB;
+    if (a == Klass::DoubleFault && !task_trap) {
       triple_fault(v);
       return;
     }

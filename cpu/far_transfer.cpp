@@ -253,7 +253,7 @@ Fault far_return(Vcpu& v, unsigned opsize, uint16_t pop_bytes) {
   VMLAB_TRY(mark_accessed(v, ss_sel, ssd));
   StackCursor outer;
   outer.ss = cache_from_descriptor(ss_sel, ssd);
-  outer.esp = sz == 4 ? new_esp : ((s.gpr[ESP] & 0xFFFF0000u) | (new_esp & 0xFFFF));
+  outer.esp = outer_esp(s.gpr[ESP], new_esp, ssd);
   stack_adjust(outer, pop_bytes);
   commit_stack(s, outer);
   load_cs_protected(s, cs_sel, cs, rpl);

@@ -44,18 +44,22 @@ Fault decode_block(Vcpu& v, uint32_t eip, uint64_t pa, unsigned max_insns, Block
       if (off == 0) return f;
       break;
     }
+    // Device memory hands out one byte per request: fetch more while the decoder needs them.
     Insn insn;
-    const DecodeStatus st = decode(buf, got, c32, insn);
+    DecodeStatus st = decode(buf, got, c32, insn);
+    while (st == DecodeStatus::Truncated && got < in_limit) {
+      unsigned more = 0;
+      f = mmu::fetch_linear(v, s.seg[CS].base + at + got, buf + got, in_limit - got, user, more);
+      if (f || more == 0) break;
+      got += more;
+      st = decode(buf, got, c32, insn);
+    }
     if (st != DecodeStatus::Ok) {
       if (off != 0) break;
+      if (f) return f;  // the byte the instruction needs cannot be fetched (#PF)
       if (st == DecodeStatus::Undefined) return fault_ud();
       if (st == DecodeStatus::TooLong) return fault_gp(0);
-      // Truncated: past the CS limit (#GP), or the next byte cannot be fetched (its #PF).
-      if (got >= in_limit) return fault_gp(0);
-      uint8_t one;
-      unsigned n1 = 0;
-      VMLAB_TRY(mmu::fetch_linear(v, s.seg[CS].base + at + got, &one, 1, user, n1));
-      return fault_gp(0);  // not reached unless the byte became fetchable: treat as limit
+      return fault_gp(0);  // truncated by the CS limit
     }
     if (off + insn.len > page_left) {  // crosses the page end
       if (off != 0) break;
@@ -152,7 +156,6 @@ Exit Interpreter::run(Vcpu& v, uint64_t budget) {
       if ((s.eflags & IF) && v.intr && v.intr->intr_pending()) {
         s.events.halted = 0;
         const uint8_t vector = v.intr->acknowledge();
-        ++v.counters.external_interrupts;
         deliver_event(v, Event{EventKind::External, vector, false, 0, s.eip});
         continue;
       }
@@ -165,9 +168,11 @@ Exit Interpreter::run(Vcpu& v, uint64_t budget) {
     const bool single = shadow || trap_after;
     s.events.interrupt_shadow = 0;
 
+    // Without the cache nothing watches code pages, so decode exactly one instruction ahead.
+    const unsigned max_insns = (opts_.blocks && opts_.decode_cache) ? kMaxBlockInsns : 1;
     uint32_t eip = s.eip;
     const Block* b = nullptr;
-    if (Fault f = get_block(v, eip, opts_.blocks ? kMaxBlockInsns : 1, b)) {
+    if (Fault f = get_block(v, eip, max_insns, b)) {
       deliver(v, f, eip);
       continue;
     }
@@ -197,7 +202,7 @@ Exit Interpreter::run(Vcpu& v, uint64_t budget) {
 }
 
 void Interpreter::deliver(Vcpu& v, const Fault& f, uint32_t eip) {
-  if (f.vector < v.counters.exceptions.size()) ++v.counters.exceptions[f.vector];
+  // deliver_event counts the exception in v.counters.exceptions.
   deliver_fault(v, f, eip);
 }
 

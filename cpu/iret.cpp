@@ -53,7 +53,7 @@ Fault iret_to_v86(Vcpu& v, StackCursor st, uint32_t eip, uint16_t cs, uint32_t f
   VMLAB_TRY(stack_pop(v, st, 4, ds));
   VMLAB_TRY(stack_pop(v, st, 4, fs));
   VMLAB_TRY(stack_pop(v, st, 4, gs));
-  write_eflags(s, fl);
+  write_eflags(s, fl & kEflagsDefined);
   load_segment_v86(s, CS, cs);
   load_segment_v86(s, SS, uint16_t(ss));
   load_segment_v86(s, ES, uint16_t(es));
@@ -123,7 +123,7 @@ Fault iret(Vcpu& v, unsigned opsize, uint32_t next_eip) {
   VMLAB_TRY(mark_accessed(v, ss_sel, ssd));
   merge_flags(s, fl, mask);  // with the old CPL's rights
   s.seg[SS] = cache_from_descriptor(ss_sel, ssd);
-  s.gpr[ESP] = sz == 4 ? new_esp : ((s.gpr[ESP] & 0xFFFF0000u) | (new_esp & 0xFFFF));
+  s.gpr[ESP] = outer_esp(s.gpr[ESP], new_esp, ssd);
   load_cs_protected(s, cs_sel, cs, rpl);
   s.eip = eip;
   invalidate_segments_for_cpl(s);

@@ -14,6 +14,13 @@
 
 namespace vmlab::cpu {
 
+// EFLAGS bits an i686 implements; the others read as 0 (bit 1 as 1) whatever an IRET frame or
+// a TSS image holds.
+inline constexpr uint32_t kEflagsDefined = kArithFlags | TF | IF | DF | IOPL_MASK | NT | RF | VM |
+                                           AC | VIF | VIP | ID;
+
+inline constexpr uint32_t kDr6TaskSwitch = 1u << 15;  // DR6.BT: #DB from a TSS T bit
+
 // --- implicit supervisor accesses (descriptor tables, TSS, IDT) ---------------------------
 Fault sys_read8(Vcpu& v, uint32_t lin, uint8_t& out);
 Fault sys_read16(Vcpu& v, uint32_t lin, uint16_t& out);
@@ -64,6 +71,12 @@ Fault stack_pop(Vcpu& v, StackCursor& st, unsigned bytes, uint32_t& value);
 // Reads at the cursor + `skip` bytes without moving it.
 Fault stack_peek(Vcpu& v, const StackCursor& st, uint32_t skip, unsigned bytes, uint32_t& value);
 void stack_adjust(StackCursor& st, uint32_t add);
+// The ESP a return to an outer level leaves: the popped value for a 32-bit SS; for a 16-bit
+// SS only SP changes and ESP[31:16] keeps the inner stack's bits, as on hardware (the
+// "espfix" leak operating systems work around).
+inline uint32_t outer_esp(uint32_t current_esp, uint32_t popped, const Descriptor& ss) {
+  return ss.big() ? popped : ((current_esp & 0xFFFF0000u) | (popped & 0xFFFF));
+}
 // Writes SS (if it changed) and ESP (only SP for a 16-bit stack segment).
 void commit_stack(CpuState& s, const StackCursor& st);
 

@@ -4,8 +4,13 @@
 // architectural fault (with its error code) instead of acting when a check fails.
 //
 // Files: segmentation.cpp (descriptor fetch, segment loads), far_transfer.cpp (JMP/CALL/RET far,
-// IRET, call gates), exceptions.cpp (event delivery, #DF/triple fault), task_switch.cpp,
-// io_permission.cpp, system_registers.cpp (CRn, DRn, GDTR.., LLDT/LTR, LAR/LSL/VERR/VERW).
+// call gates), iret.cpp, exceptions.cpp (event delivery, #DF/triple fault), task_switch.cpp,
+// io_permission.cpp, system_registers.cpp (CRn, DRn, LLDT/LTR, LAR/LSL/VERR/VERW), cpuid.cpp,
+// msr.cpp; shared helpers in descriptor.h, pm_internal.h, pm_stack.cpp. See
+// docs/protected_mode.md.
+//
+// A null/unusable data segment register is left with attr == 0 (P clear): accesses through it
+// must raise #GP(0) (segmented_access.h does).
 #pragma once
 #include <cstdint>
 #include "cpu/fault.h"

@@ -1,7 +1,7 @@
 // Hardware task switching (SDM Vol. 3, 7.3): JMP/CALL to a TSS or task gate, interrupts
 // through a task gate, IRET with NT=1. 32-bit and 16-bit TSS formats, busy bits, the back link
-// and NT, CR3 and LDT loads, CR0.TS. The debug trap bit (T) of a 32-bit TSS is not
-// implemented: a switch to a TSS with T=1 does not raise #DB.
+// and NT, CR3 and LDT loads, CR0.TS, and the debug trap bit (T) of a 32-bit TSS (#DB with
+// DR6.BT in the new task before its first instruction).
 #include "cpu/descriptor.h"
 #include "cpu/flags.h"
 #include "cpu/pm_internal.h"
@@ -17,6 +17,7 @@ struct TaskImage {
   uint32_t gpr[8] = {};
   uint16_t sel[kNumSegRegs] = {};
   uint16_t ldt = 0;
+  bool debug_trap = false;  // T bit: #DB after the switch
 };
 
 Fault read_task_image(Vcpu& v, uint32_t base, bool tss32, const CpuState& s, TaskImage& t) {
@@ -27,6 +28,9 @@ Fault read_task_image(Vcpu& v, uint32_t base, bool tss32, const CpuState& s, Tas
     for (unsigned i = 0; i < 8; ++i) VMLAB_TRY(sys_read32(v, base + 0x28 + i * 4, t.gpr[i]));
     for (unsigned i = 0; i < kNumSegRegs; ++i) VMLAB_TRY(sys_read16(v, base + 0x48 + i * 4, t.sel[i]));
     VMLAB_TRY(sys_read16(v, base + 0x60, t.ldt));
+    uint16_t trap = 0;
+    VMLAB_TRY(sys_read16(v, base + 0x64, trap));
+    t.debug_trap = trap & 1;
     return kNoFault;
   }
   uint16_t x = 0;
@@ -169,7 +173,7 @@ Fault task_switch_impl(Vcpu& v, uint16_t tss_sel, Descriptor d, TaskSwitchSource
     s.cr3 = t.cr3;
     flush_tlb_for_cr3_load(v);
   }
-  write_eflags(s, t.eflags);
+  write_eflags(s, t.eflags & kEflagsDefined);
   s.eip = t.eip;
   for (unsigned i = 0; i < 8; ++i) s.gpr[i] = t.gpr[i];
   // Selectors are loaded with unusable caches first, then validated one by one (SDM 7.3
@@ -191,7 +195,13 @@ Fault task_switch_impl(Vcpu& v, uint16_t tss_sel, Descriptor d, TaskSwitchSource
     if (late) return kNoFault;
     commit_stack(s, st);
   }
-  if (s.eip > s.seg[CS].limit) late = fault_gp(ext ? 1 : 0);
+  if (s.eip > s.seg[CS].limit) {
+    late = fault_gp(ext ? 1 : 0);
+  } else if (t.debug_trap) {
+    s.dr[6] |= kDr6TaskSwitch;
+    s.dr[4] = s.dr[6];
+    late = make_fault(kDB);
+  }
   return kNoFault;
 }
 

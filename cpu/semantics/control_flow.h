@@ -103,6 +103,7 @@ template <typename, int A> Fault loop(Vcpu& v, const Insn& i) {
 template <typename, int A> Fault soft_int(Vcpu& v, const Insn& i) {
   Event e;
   e.return_eip = v.s.eip;
+  e.insn_length = i.len;  // prefixes included: a fault in delivery points at the INT
   switch (A) {
     case 0: e.kind = EventKind::SoftwareInt; e.vector = uint8_t(i.imm); break;
     case 1: e.kind = EventKind::SoftwareInt3; e.vector = kBP; break;
@@ -111,7 +112,6 @@ template <typename, int A> Fault soft_int(Vcpu& v, const Insn& i) {
       e.kind = EventKind::SoftwareIntO; e.vector = kOF; break;
     default: e.kind = EventKind::Icebp; e.vector = kDB; break;
   }
-  ++v.counters.software_interrupts;
   deliver_event(v, e);
   return kNoFault;
 }

@@ -34,7 +34,12 @@ template <typename T> inline T shift_op(LazyFlags& f, int op, T x, unsigned cnt)
     case kRcl:
     case kRcr: {
       const unsigned c = cnt % (W + 1);
-      if (c == 0) return x;
+      if (c == 0) {  // a whole turn: value and CF unchanged, OF from them (as the 286 and P6)
+        const bool cf = get_cf(f);
+        const bool of = op == kRcl ? (msb(x) ^ cf) : (msb(x) ^ bool((x >> (W - 2)) & 1));
+        update_flags(f, OF, of ? OF : 0);
+        return x;
+      }
       const uint64_t mask = (uint64_t(1) << (W + 1)) - 1;
       const uint64_t val = (uint64_t(get_cf(f)) << W) | x;
       const uint64_t rot = op == kRcl ? ((val << c) | (val >> (W + 1 - c))) & mask
@@ -56,7 +61,8 @@ template <typename T> inline T shift_op(LazyFlags& f, int op, T x, unsigned cnt)
     case kShr: {
       T r = cnt < W ? T(x >> cnt) : T(0);
       const bool cf = cnt <= W ? ((uint64_t(x) >> (cnt - 1)) & 1) : false;
-      set_flags_cf_of<T>(f, r, cf, msb(x));
+      // OF is that of the last 1-bit step: the original MSB for count 1, else 0.
+      set_flags_cf_of<T>(f, r, cf, cnt == 1 && msb(x));
       return r;
     }
     default: {  // kSar

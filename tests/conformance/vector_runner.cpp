@@ -14,6 +14,7 @@
 #include "machine/guest_memory.h"
 #include "machine/io_bus.h"
 #include "mmu/linear_access.h"
+#include "tests/fuzz/run_watchdog.h"
 
 namespace vmlab::conformance {
 namespace {
@@ -22,6 +23,9 @@ constexpr uint64_t kRamBytes = 16ull << 20;
 // The 286 keeps FLAGS bits 12-15 clear in real mode; the vectors' INIT values (from LOADALL)
 // may have them set, so the README says to mask them off when loading.
 constexpr uint16_t kRealModeFlagsMask = 0x0FFF;
+// One test is one instruction (plus an exception delivery): a run still going after this long
+// is a hang in the core, stopped through Vcpu::attention and reported.
+constexpr double kHangSeconds = 2.0;
 
 // MOO register index -> where the value lives in CpuState.
 constexpr int kGprOf[kNumMooRegs] = {cpu::EAX, cpu::EBX, cpu::ECX, cpu::EDX, -1, -1, -1, -1,
@@ -74,6 +78,7 @@ struct VectorRunner::Machine {
   HoleRam hole{mem};
   cpu::Vcpu vcpu{mem, io, mmio};
   cpu::Interpreter core;
+  fuzz::RunWatchdog dog{kHangSeconds};
   std::vector<uint64_t> touched_pages;  // scratch
 
   explicit Machine(const RunnerOptions& o)
@@ -138,12 +143,19 @@ TestOutcome VectorRunner::run(const MooTest& t, uint16_t flags_mask) {
   v.counters.exceptions = {};
   uint64_t left = opts_.budget;
   cpu::Exit e;
+  m_->dog.arm(v);
   for (uint64_t calls = 0; left > 0 && calls <= opts_.budget; ++calls) {
     e = m_->core.run(v, left);
     out.executed += e.executed;
     left -= std::min(left, e.executed);
     if (e.reason != cpu::ExitReason::BudgetSpent && e.reason != cpu::ExitReason::Attention) break;
+    if (m_->dog.fired()) break;
     v.attention.store(0);
+  }
+  if (m_->dog.disarm()) {
+    e.reason = cpu::ExitReason::Attention;
+    e.message = fmt::format("HANG: run() did not return for {} s ({} instructions retired); "
+                            "stopped through Vcpu::attention", kHangSeconds, out.executed);
   }
   for (size_t i = 0; i < v.counters.exceptions.size(); ++i)
     for (uint64_t n = 0; n < v.counters.exceptions[i] && n < 4; ++n)
@@ -181,10 +193,13 @@ TestOutcome VectorRunner::run(const MooTest& t, uint16_t flags_mask) {
 
   // --- Compare memory: FINA bytes, INIT bytes not overwritten, and nothing else written. -----
   // The FLAGS word an exception pushed is compared under the opcode's flags mask.
+  // EXCP records the 286's word-aligned bus address: with an odd SP the FLAGS word starts one
+  // byte higher.
+  uint32_t pushed_flags = t.exception ? t.exception->flags_addr + (t.init.regs.get(kMooSp) & 1) : 0;
   auto byte_mask = [&](uint32_t addr) -> uint8_t {
     if (!t.exception) return 0xFF;
-    if (addr == t.exception->flags_addr) return uint8_t(flags_mask);
-    if (addr == t.exception->flags_addr + 1) return uint8_t(flags_mask >> 8);
+    if (addr == pushed_flags) return uint8_t(flags_mask);
+    if (addr == pushed_flags + 1) return uint8_t(flags_mask >> 8);
     return 0xFF;
   };
   for (const MooRamByte& b : t.fina.ram) {

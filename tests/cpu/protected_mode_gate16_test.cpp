@@ -110,3 +110,36 @@ TEST_CASE("pm_cr3_load_keeps_global_tlb_entries_only_with_pge") {
   CHECK(!write_cr(v, 4, 0));
   CHECK(v.tlb.lookup(vmlab::mmu::Access::Read, false, 0xC0001000u, 4) == nullptr);
 }
+
+TEST_CASE("pm_iret_to_16bit_outer_stack_changes_only_sp") {
+  PmFixture f;
+  f.enter_ring0();
+  CpuState& s = f.v.s;
+  f.set_gdt(0x78, PmFixture::seg(0x50000, 0xFFFF, 0xF2, 0));  // DPL-3 16-bit data
+  const uint32_t sp = PmFixture::kStack0 - 20;
+  const uint32_t frame[5] = {0x4000, PmFixture::kCode3, 0x2, 0x12345678, 0x7B};
+  for (unsigned i = 0; i < 5; ++i) f.w32(sp + i * 4, frame[i]);
+  s.gpr[ESP] = sp;
+  CHECK(!iret(f.v, 32));
+  CHECK(s.cpl == 3);
+  CHECK(s.seg[SS].base == 0x50000);
+  CHECK(s.gpr[ESP] == ((sp & 0xFFFF0000u) | 0x5678));
+}
+
+TEST_CASE("pm_iret_to_v86_and_task_switch_drop_reserved_eflags_bits") {
+  PmFixture f;
+  f.enter_ring0();
+  CpuState& s = f.v.s;
+  const uint32_t sp = PmFixture::kStack0 - 36;
+  const uint32_t frame[9] = {0x10, 0x2000, 0xFFC08028u | VM | 0x2, 0xFFFE, 0x3000, 0, 0, 0, 0};
+  for (unsigned i = 0; i < 9; ++i) f.w32(sp + i * 4, frame[i]);
+  s.gpr[ESP] = sp;
+  CHECK(!iret(f.v, 32));
+  CHECK(read_eflags(s) == (VM | 0x2));
+
+  PmFixture g;
+  g.enter_ring0();
+  g.w32(PmFixture::kTssB + 0x24, 0xFFC08028u | 0x2);
+  CHECK(!far_jump(g.v, PmFixture::kTssBSel, 0, 32, 0));
+  CHECK(read_eflags(g.v.s) == 0x2);
+}

@@ -159,3 +159,17 @@ TEST_CASE("pm_16bit_tss_task_switch") {
   CHECK((s.gpr[ESP] & 0xFFFF) == 0x8000);
   CHECK(!(s.seg[FS].attr & SEG_P));
 }
+
+TEST_CASE("pm_tss_debug_trap_bit_raises_db_in_the_new_task") {
+  PmFixture f;
+  f.enter_ring0();
+  f.w16(PmFixture::kTssB + 0x64, 1);
+  f.set_idt(kDB, PmFixture::gate(PmFixture::kCode0, 0x6600, kIntGate32, 0));
+  CHECK(!far_jump(f.v, PmFixture::kTssBSel, 0, 32, 0x4444));
+  CpuState& s = f.v.s;
+  CHECK(s.tr.selector == PmFixture::kTssBSel);
+  CHECK(s.eip == 0x6600);
+  CHECK(f.r32(s.gpr[ESP]) == 0x7000);  // trap before the new task's first instruction
+  CHECK((s.dr[6] & 0x8000) != 0);
+  CHECK(f.v.counters.exceptions[kDB] == 1);
+}

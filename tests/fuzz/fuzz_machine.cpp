@@ -14,11 +14,15 @@
 #include "mmu/linear_access.h"
 #include "tests/fuzz/code_generator.h"
 #include "tests/fuzz/rng.h"
+#include "tests/fuzz/run_watchdog.h"
 
 namespace vmlab::fuzz {
 namespace {
 
 constexpr uint64_t kRamBytes = 8ull << 20;
+// A page of a few thousand instructions takes well under a millisecond; one still running after
+// this long is a core that does not return (stopped through Vcpu::attention, reported).
+constexpr double kHangSeconds = 2.0;
 constexpr uint32_t kGdt = 0x1000, kGdtEntries = 34, kIdt = 0x2000, kTssA = 0x3000,
                    kTssB = 0x3400, kLdt = 0x3800, kLdtEntries = 16, kStack0 = 0x8000,
                    kStack3 = 0xC000, kPageDir = 0x20000, kDataPm = 0x100000;
@@ -82,6 +86,7 @@ struct FuzzMachine::Impl {
   machine::MmioBus mmio;
   cpu::Vcpu vcpu{mem, io, mmio};
   cpu::Interpreter core;
+  RunWatchdog dog{kHangSeconds};
 
   void write(uint32_t pa, const void* p, size_t n) {
     (void)mem.write_phys(pa, std::span<const uint8_t>(static_cast<const uint8_t*>(p), n));
@@ -131,7 +136,8 @@ struct FuzzMachine::Impl {
     write(kStubBase, hlt.data(), hlt.size());
     // Real-mode IVT: 0400:n -> the stub of vector n; a few random entries.
     for (uint32_t n = 0; n < 256; ++n) {
-      uint32_t e = r.chance(95) ? (0x0400u << 16 | n) : r.u32();
+      uint32_t e = r.chance(85) ? (0x0400u << 16 | n)
+                   : r.chance(60) ? (0x1000u << 16 | r.below(kCodeBytes)) : r.u32();
       write(n * 4, &e, 4);
     }
     // GDT.
@@ -172,8 +178,8 @@ struct FuzzMachine::Impl {
     for (uint32_t n = 0; n < 256; ++n) {
       unsigned k = r.below(100);
       uint64_t g;
-      if (k < 72) g = gate_desc(kCode0, kStubBase + n, 0xE, 3, true);
-      else if (k < 82) g = gate_desc(kCode0, kStubBase + n, 0xF, r.below(4), true);
+      if (k < 66) g = gate_desc(kCode0, kStubBase + n, 0xE, 3, true);
+      else if (k < 76) g = gate_desc(kCode0, kStubBase + n, 0xF, r.below(4), true);
       else if (k < 86) g = gate_desc(kCode0, kPmCodeBase + r.below(kCodeBytes), 0xE, 3, true);
       else if (k < 89) g = gate_desc(kTssBSel, 0, 0x5, 3, true);
       else if (k < 92) g = gate_desc(kCode0, kStubBase + n, 0xE, 3, false);
@@ -325,13 +331,16 @@ RunResult FuzzMachine::run_page(uint64_t seed, FuzzMode mode, uint32_t page, uin
   RunResult res;
   uint64_t left = budget;
   cpu::Exit e;
+  m.dog.arm(v);
   for (uint64_t calls = 0; left > 0 && calls <= budget; ++calls) {
     e = m.core.run(v, left);
     res.executed += e.executed;
     left -= std::min(left, e.executed);
     if (e.reason != cpu::ExitReason::BudgetSpent && e.reason != cpu::ExitReason::Attention) break;
+    if (m.dog.fired()) break;
     v.attention.store(0);
   }
+  res.hung = m.dog.disarm();
   res.reason = e.reason;
   res.message = e.message;
   for (uint64_t c : v.counters.exceptions) res.exceptions_delivered += c;

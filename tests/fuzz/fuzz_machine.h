@@ -42,6 +42,7 @@ struct RunResult {
   uint64_t exceptions_delivered = 0;   // counters.exceptions summed over the run
   std::string message;                 // exit message (internal errors)
   std::string invariant_error;         // a broken architectural invariant after the run
+  bool hung = false;                   // run() did not return in time; stopped by the watchdog
   uint64_t digest = 0;                 // final CPU state + written memory (determinism check)
 };
 

@@ -73,13 +73,17 @@ FuzzReport run_fuzz(const FuzzConfig& c) {
           break;
         default: ++st.other_exit; break;
       }
-      if (!r.invariant_error.empty())
+      if (r.hung)
+        rep.problems.push_back({mode, page, fmt::format("HANG: run() did not return within the "
+                                "watchdog time ({} instructions retired, {} exceptions delivered)",
+                                r.executed, r.exceptions_delivered), describe(m, mode, r)});
+      else if (!r.invariant_error.empty())
         rep.problems.push_back({mode, page, r.invariant_error, describe(m, mode, r)});
       if (c.verbose)
         std::printf("%s page %u: exit %d, %llu insns, vector %d\n", mode_name(mode), page,
                     static_cast<int>(r.reason), static_cast<unsigned long long>(r.executed),
                     r.handler_vector);
-      if (c.repeat_every && (page % c.repeat_every == 0 || c.only_page)) {
+      if (!r.hung && c.repeat_every && (page % c.repeat_every == 0 || c.only_page)) {
         RunResult again = m.run_page(c.seed, mode, page, c.budget);
         if (again.digest != r.digest || again.reason != r.reason || again.executed != r.executed)
           rep.problems.push_back({mode, page, "not deterministic: a second run of the same page "

@@ -38,6 +38,11 @@ __attribute__((noinline)) static struct copy rep_movsd(void *d, const void *s, u
   __asm__ volatile(".globl rep_site_d\nrep_site_d: rep movsl" : "=c"(r.ecx), "=S"(r.esi), "=D"(r.edi) : "0"(n), "1"(s), "2"(d) : "memory");
   return r;
 }
+__attribute__((noinline)) static struct copy rep_movsb_down(void *d_last, const void *s_last, uint32_t n) {
+  struct copy r;
+  __asm__ volatile("std\n rep movsb\n cld" : "=c"(r.ecx), "=S"(r.esi), "=D"(r.edi) : "0"(n), "1"(s_last), "2"(d_last) : "memory");
+  return r;
+}
 extern char rep_site_b[], rep_site_d[];
 
 static void unmap(uint32_t va, int pages) {
@@ -80,6 +85,23 @@ void guest_main(const struct mb_info *mb) {
   *rt_pte(DST_VA) = PHYS_DST | PTE_P | PTE_W;
   check_case("rep movsd, destination faults", 1, DST_VA + 0x400, src_buf, 0x2000, 2, DST_VA + 0x1000, 2);
   CHECK(pf_eip == (uint32_t)rep_site_d);
+  unmap(DST_VA, 4);
+
+  /* DF = 1: copying downwards, the top page mapped, the two below it not. */
+  *rt_pte(DST_VA + 0x2000) = (PHYS_DST + 0x2000) | PTE_P | PTE_W;
+  {
+    pf_count = 0;
+    uint32_t n = 0x2000, dlo = DST_VA + 0x800;
+    const uint8_t *slo = src_buf;
+    struct copy r = rep_movsb_down((void *)(dlo + n - 1), slo + n - 1, n);
+    int ok = CHECK(pf_count == 2) && CHECK(pf_cr2 == DST_VA + 0x1FFF) && CHECK(pf_err == 2) &&
+             CHECK(pf_ecx == n - 0x800) && CHECK(pf_edi == DST_VA + 0x1FFF) &&
+             CHECK(pf_esi == (uint32_t)slo + n - 1 - 0x800) && CHECK(r.ecx == 0) &&
+             CHECK(r.edi == dlo - 1) && CHECK(r.esi == (uint32_t)slo - 1) &&
+             CHECK(memcmp((void *)dlo, slo, n) == 0);
+    printf("%s rep movsb with DF=1, destination faults: #PF at cr2 0x%08x with ecx 0x%x esi 0x%08x "
+           "edi 0x%08x; final ecx %u\n", ok ? "ok" : "FAIL", pf_cr2, pf_ecx, pf_esi, pf_edi, r.ecx);
+  }
   unmap(DST_VA, 4);
 
   /* Source side: copy from an unmapped-in-the-middle source mapping into plain memory. */
