@@ -80,8 +80,11 @@ Interpreter::Interpreter(Options o) : opts_(o), cache_(std::make_unique<DecodeCa
 Interpreter::~Interpreter() = default;
 
 void Interpreter::invalidate_code_page(uint64_t page) {
-  cache_->invalidate_page(page);
-  if (mem_) mem_->clear_code(page);
+  const unsigned n = cache_->invalidate_page(page);
+  if (vcpu_) {
+    vcpu_->mem.clear_code(page);
+    vcpu_->counters.decode_cache_invalidations += n;
+  }
   ++invalidations_;
 }
 
@@ -109,9 +112,10 @@ Fault Interpreter::get_block(Vcpu& v, uint32_t eip, unsigned max_insns, const Bl
   bool cacheable = opts_.decode_cache;
   scratch_.key = key;
   VMLAB_TRY(decode_block(v, eip, pa, max_insns, scratch_, cacheable));
-  // Only RAM and ROM are cached; RAM pages are watched for writes from now on.
-  const bool ram = pa + scratch_.span <= v.mem.ram_size();
-  if (cacheable && (ram || v.mem.readable_ptr(pa, 1))) {
+  // Only RAM and ROM are cached (MMIO bytes could change behind our back); RAM pages are
+  // watched for writes from now on.
+  const bool ram = v.mem.ram_ptr(pa, scratch_.span) != nullptr;
+  if (cacheable && (ram || v.mem.readable_ptr(pa, scratch_.span))) {
     if (ram) {
       const uint64_t page = pa >> 12;
       if (!v.mem.is_code(page)) mmu::mark_page_as_code(v, page);
@@ -126,10 +130,13 @@ Fault Interpreter::get_block(Vcpu& v, uint32_t eip, unsigned max_insns, const Bl
 
 Exit Interpreter::run(Vcpu& v, uint64_t budget) {
   CpuState& s = v.s;
-  mem_ = &v.mem;
+  vcpu_ = &v;
   v.technique_id = 0;
   Exit exit;
   uint64_t executed = 0;
+  // Events delivered without an instruction retiring count against the budget too, so run()
+  // always returns (even for a handler that faults at once, forever).
+  uint64_t deliveries = 0;
   auto finish = [&](ExitReason r) {
     exit.reason = r;
     exit.executed = executed;
@@ -142,6 +149,7 @@ Exit Interpreter::run(Vcpu& v, uint64_t budget) {
     const uint32_t attn = v.attention.load(std::memory_order_relaxed);
     if (attn & kAttnShutdown) return finish(ExitReason::Shutdown);
     if (attn & kAttnStop) return finish(ExitReason::Attention);
+    if (executed + deliveries >= budget) return finish(ExitReason::BudgetSpent);
 
     // Events between instructions (SDM Vol. 3, 6.9): NMI, then INTR; none in an interrupt
     // shadow (after STI, MOV SS, POP SS).
@@ -151,17 +159,18 @@ Exit Interpreter::run(Vcpu& v, uint64_t budget) {
         s.events.nmi_pending = 0;
         s.events.halted = 0;
         deliver_event(v, Event{EventKind::Nmi, kNMI, false, 0, s.eip});
+        ++deliveries;
         continue;
       }
       if ((s.eflags & IF) && v.intr && v.intr->intr_pending()) {
         s.events.halted = 0;
         const uint8_t vector = v.intr->acknowledge();
         deliver_event(v, Event{EventKind::External, vector, false, 0, s.eip});
+        ++deliveries;
         continue;
       }
     }
     if (s.events.halted) return finish(ExitReason::Halted);
-    if (executed >= budget) return finish(ExitReason::BudgetSpent);
 
     // One instruction at a time in a shadow and when single-stepping (TF).
     const bool trap_after = s.eflags & TF;
@@ -174,11 +183,12 @@ Exit Interpreter::run(Vcpu& v, uint64_t budget) {
     const Block* b = nullptr;
     if (Fault f = get_block(v, eip, max_insns, b)) {
       deliver(v, f, eip);
+      ++deliveries;
       continue;
     }
     const uint64_t gen = cache_->generation();
     const uint32_t eip_mask = code32(s) ? 0xFFFFFFFFu : 0xFFFFu;
-    const size_t n = single ? 1 : std::min<uint64_t>(b->insns.size(), budget - executed);
+    const size_t n = single ? 1 : std::min<uint64_t>(b->insns.size(), budget - executed - deliveries);
     for (size_t k = 0; k < n; ++k) {
       const Insn& in = b->insns[k];
       const uint32_t next = (eip + in.len) & eip_mask;
@@ -186,8 +196,11 @@ Exit Interpreter::run(Vcpu& v, uint64_t budget) {
       if (Fault f = in.fn(v, in)) {
         s.eip = eip;
         deliver(v, f, eip);
+        ++deliveries;
         break;
       }
+      // A REP slice that left EIP on the instruction counts as one instruction too: the budget
+      // and the virtual clock then advance during long string operations.
       ++executed;
       ++s.instructions_retired;
       if (trap_after) {  // single-step trap after the instruction (DR6.BS)

@@ -14,9 +14,9 @@
 #include "cpu/execution_core.h"
 #include "cpu/fault.h"
 
-namespace vmlab::machine { class GuestMemory; }
-
 namespace vmlab::cpu {
+
+class Vcpu;
 
 class Interpreter : public ExecutionCore {
  public:
@@ -46,7 +46,7 @@ class Interpreter : public ExecutionCore {
   Options opts_;
   std::unique_ptr<DecodeCache> cache_;
   Block scratch_;                           // uncached decodes (cache off, page-crossing insns)
-  machine::GuestMemory* mem_ = nullptr;     // of the last run(), for clearing code bits
+  Vcpu* vcpu_ = nullptr;                    // of the last run(): code bits and counters
   uint64_t invalidations_ = 0;
 };
 

@@ -34,14 +34,14 @@ template <typename T> inline void set_reg(CpuState& s, unsigned r, T val) {
 template <typename T> inline constexpr T kSignBit = T(T(1) << (sizeof(T) * 8 - 1));
 
 // The ModRM/moffs effective address (offset within i.seg), wrapped to the address size.
-inline uint32_t effective_address(const CpuState& s, const Insn& i) {
+[[gnu::always_inline]] inline uint32_t effective_address(const CpuState& s, const Insn& i) {
   uint32_t a = i.disp;
   if (i.base != kNoReg) a += s.gpr[i.base];
   if (i.index != kNoReg) a += s.gpr[i.index] << i.scale;
   return i.addr32 ? a : (a & 0xFFFF);
 }
 
-template <typename T> inline Fault read_E(Vcpu& v, const Insn& i, T& out) {
+template <typename T> [[gnu::always_inline]] inline Fault read_E(Vcpu& v, const Insn& i, T& out) {
   if (!i.is_mem) {
     out = get_reg<T>(v.s, i.rm);
     return kNoFault;
@@ -49,7 +49,7 @@ template <typename T> inline Fault read_E(Vcpu& v, const Insn& i, T& out) {
   return read_mem<T>(v, i.seg, effective_address(v.s, i), out);
 }
 
-template <typename T> inline Fault write_E(Vcpu& v, const Insn& i, T val) {
+template <typename T> [[gnu::always_inline]] inline Fault write_E(Vcpu& v, const Insn& i, T val) {
   if (!i.is_mem) {
     set_reg<T>(v.s, i.rm, val);
     return kNoFault;

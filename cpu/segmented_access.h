@@ -22,7 +22,7 @@ inline Fault segment_fault(uint8_t seg) { return seg == SS ? fault_ss(0) : fault
 // The limit already has G folded in. Type and presence checks apply only in protected mode:
 // real and V86 mode loads leave writable data attributes, and real mode does check limits
 // (a word at offset 0xFFFF faults).
-inline Fault check_segment(const CpuState& s, uint8_t seg, uint32_t off, unsigned size,
+[[gnu::always_inline]] inline Fault check_segment(const CpuState& s, uint8_t seg, uint32_t off, unsigned size,
                            bool write) {
   const SegmentCache& c = s.seg[seg];
   const uint16_t a = c.attr;
@@ -43,12 +43,12 @@ inline Fault check_segment(const CpuState& s, uint8_t seg, uint32_t off, unsigne
 
 inline bool user_access(const CpuState& s) { return s.cpl == 3; }
 
-template <typename T> inline Fault read_mem(Vcpu& v, uint8_t seg, uint32_t off, T& out) {
+template <typename T> [[gnu::always_inline]] inline Fault read_mem(Vcpu& v, uint8_t seg, uint32_t off, T& out) {
   VMLAB_TRY(check_segment(v.s, seg, off, sizeof(T), false));
   return mmu::read_linear<T>(v, v.s.seg[seg].base + off, out, user_access(v.s));
 }
 
-template <typename T> inline Fault write_mem(Vcpu& v, uint8_t seg, uint32_t off, T val) {
+template <typename T> [[gnu::always_inline]] inline Fault write_mem(Vcpu& v, uint8_t seg, uint32_t off, T val) {
   VMLAB_TRY(check_segment(v.s, seg, off, sizeof(T), true));
   return mmu::write_linear<T>(v, v.s.seg[seg].base + off, val, user_access(v.s));
 }

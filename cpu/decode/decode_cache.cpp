@@ -4,6 +4,8 @@
 namespace vmlab::cpu {
 
 Block* DecodeCache::insert(std::unique_ptr<Block> b) {
+  // A guest can make a block start at every byte of every page: bound the host memory spent.
+  if (blocks_.size() >= kMaxBlocks) flush();
   const uint64_t key = b->key;
   Block* raw = b.get();
   auto it = blocks_.find(key);

@@ -27,6 +27,8 @@ inline uint64_t block_key(uint64_t pa, bool code32) { return (pa << 1) | (code32
 
 class DecodeCache {
  public:
+  static constexpr std::size_t kMaxBlocks = 1u << 17;  // then everything is dropped and rebuilt
+
   Block* find(uint64_t key) {
     Block*& slot = front_[front_index(key)];
     if (slot && slot->key == key) return slot;

@@ -13,7 +13,7 @@
 namespace vmlab::cpu::sem {
 
 enum StringOp : int { kMovs, kCmps, kStos, kLods, kScas, kIns, kOuts };
-inline constexpr uint32_t kRepSlice = 4096;
+inline constexpr uint32_t kRepSlice = 1024;
 
 // EIP of the executing instruction (s.eip already points past it).
 inline uint32_t current_insn_eip(const CpuState& s, const Insn& i) {

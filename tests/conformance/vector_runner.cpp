@@ -63,7 +63,7 @@ class HoleRam : public machine::BusDevice {
   }
   void write(uint64_t offset, unsigned width, uint32_t value) override {
     std::memcpy(mem_.ram_base() + kHoleBase + offset, &value, std::min(width, 4u));
-    mem_.mark_dirty(kHoleBase + offset, width);
+    mem_.note_write(kHoleBase + offset, width);  // dirty bit, and code caches see it
   }
   static constexpr uint64_t kHoleBase = 0xA0000, kHoleSize = 0x60000;
 

@@ -148,3 +148,34 @@ TEST_CASE("opcode_table_rows_are_unique_per_map_byte_and_reg") {
   CHECK(dups == 0);
   CHECK(kNumOpcodeRows > 300);
 }
+
+TEST_CASE("every_opcode_table_row_decodes_to_itself_with_the_expected_length") {
+  auto imm_bytes = [](Imm k) -> unsigned {
+    switch (k) {
+      case Imm::None: return 0;
+      case Imm::Ib: case Imm::Ibs: case Imm::Jb: return 1;
+      case Imm::Iw: return 2;
+      case Imm::Iz: case Imm::Jz: case Imm::Ov: return 4;
+      case Imm::Ap: return 6;
+      case Imm::IwIb: return 3;
+    }
+    return 0;
+  };
+  for (std::size_t n = 0; n < kNumOpcodeRows; ++n) {
+    const OpRow& r = kOpcodeRows[n];
+    std::vector<uint8_t> b;
+    if (r.map == 1) b.push_back(0x0F);
+    b.push_back(r.byte);
+    const unsigned reg = r.reg == 8 ? 0 : r.reg;
+    if (r.modrm) b.push_back(uint8_t(0xC0 | (reg << 3)));  // register form: no displacement
+    b.resize(b.size() + 8, 0);
+    Insn i;
+    INFO("row " << n << " " << r.mnemonic << " " << r.operands);
+    REQUIRE(decode(b.data(), unsigned(b.size()), true, i) == DecodeStatus::Ok);
+    CHECK(kOpcodeRows[i.row].byte == r.byte);
+    CHECK(kOpcodeRows[i.row].map == r.map);
+    if (r.reg != 8) CHECK(i.row == n);
+    CHECK(i.len == 1 + r.map + (r.modrm ? 1 : 0) + imm_bytes(r.imm));
+    CHECK(bool(i.fn));
+  }
+}

@@ -172,6 +172,7 @@ TEST_CASE("code_rewritten_between_runs_is_decoded_again") {
   m.run(10);
   CHECK((m.reg(EAX) & 0xFF) == 7);
   CHECK(m.core.invalidations() > 0);
+  CHECK(m.v.counters.decode_cache_invalidations > 0);
 }
 
 TEST_CASE("external_interrupt_waits_for_the_sti_shadow") {
@@ -291,4 +292,29 @@ TEST_CASE("write_to_read_only_data_segment_in_protected_mode_is_gp") {
   m.run(10);
   CHECK(m.v.counters.exceptions[kGP] >= 1);
   CHECK(m.peek32(0x4000) == 0);
+}
+
+TEST_CASE("handler_that_faults_forever_still_returns_when_the_budget_is_spent") {
+  TestMachine m;
+  set_ivt(m, kUD, 0x300);
+  m.load(0x300, {0x0F, 0x0B});  // the #UD handler is UD2 itself
+  m.load(0x100, {0x0F, 0x0B});
+  Exit e = m.run(500);
+  CHECK(e.reason == ExitReason::BudgetSpent);
+  CHECK(e.executed == 0);
+  CHECK(m.v.counters.exceptions[kUD] == 500);
+}
+
+TEST_CASE("enter_with_nesting_level_copies_the_outer_frame_pointers") {
+  TestMachine m;
+  m.load(0x100, {0xC8, 0x04, 0x00, 0x02, 0xF4});  // enter 4, 2
+  m.v.s.gpr[EBP] = 0x2000;
+  m.v.s.gpr[ESP] = 0x1000;
+  m.load(0x1FFE, {0xAA, 0xAA});
+  m.run(10);
+  CHECK(m.peek16(0xFFE) == 0x2000);  // old BP
+  CHECK(m.peek16(0xFFC) == 0xAAAA);  // the outer frame's pointer
+  CHECK(m.peek16(0xFFA) == 0x0FFE);  // this frame
+  CHECK(m.reg(EBP) == 0x0FFE);
+  CHECK(m.reg(ESP) == 0x0FF6);
 }

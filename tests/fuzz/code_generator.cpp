@@ -90,10 +90,10 @@ void snippet(Emitter& e, Rng& r, const CodeFlavor& f) {
     uint16_t sel = random_selector(r);
     switch (r.below(5)) {
       case 0: e.mov_ax(sel); e.b(0x8E); e.b(uint8_t(0xC0 | r.below(6) << 3)); break;  // mov sreg, ax
-      case 1: e.b(0x68); e.imm(sel); e.b(r.pick((const uint8_t[]){0x07, 0x17, 0x1F})); break;
+      case 1: e.b(0x68); e.imm(sel); e.b(r.pick<uint8_t>({0x07, 0x17, 0x1F})); break;
       case 2: e.b(0x68); e.imm(sel); e.b(0x0F); e.b(r.chance(50) ? 0xA1 : 0xA9); break;
-      case 3: e.b(r.pick((const uint8_t[]){0xC4, 0xC5})); e.modrm(uint8_t(r.below(8))); break;
-      default: e.b(0x0F); e.b(r.pick((const uint8_t[]){0xB2, 0xB4, 0xB5})); e.modrm(uint8_t(r.below(8)));
+      case 3: e.b(r.pick<uint8_t>({0xC4, 0xC5})); e.modrm(uint8_t(r.below(8))); break;
+      default: e.b(0x0F); e.b(r.pick<uint8_t>({0xB2, 0xB4, 0xB5})); e.modrm(uint8_t(r.below(8)));
     }
   } else if (k < 60) {                // 0F system and newer opcodes
     e.b(0x0F);
@@ -114,7 +114,7 @@ void snippet(Emitter& e, Rng& r, const CodeFlavor& f) {
       if (op == 0xBA || op == 0xA4 || op == 0xAC) e.b(r.byte());
     }
   } else if (k < 64) {                // MOV CRn, r32 with an interesting value
-    unsigned cr = r.pick((const unsigned[]){0, 0, 3, 4, 2, 1, 5, 8});
+    unsigned cr = r.pick<unsigned>({0, 0, 3, 4, 2, 1, 5, 8});
     if (!f.code32) e.b(0x66);         // a 32-bit value in 16-bit code too
     e.b(0xB8); e.d(interesting_cr_value(r, cr));
     e.b(0x0F); e.b(0x22); e.b(uint8_t(0xC0 | cr << 3));
@@ -157,12 +157,12 @@ void snippet(Emitter& e, Rng& r, const CodeFlavor& f) {
   } else if (k < 98) {                // near branches
     switch (r.below(4)) {
       case 0: e.b(uint8_t(0x70 | r.below(16))); e.b(r.byte()); break;
-      case 1: e.b(r.pick((const uint8_t[]){0xE0, 0xE1, 0xE2, 0xE3, 0xEB})); e.b(r.byte()); break;
+      case 1: e.b(r.pick<uint8_t>({0xE0, 0xE1, 0xE2, 0xE3, 0xEB})); e.b(r.byte()); break;
       case 2: e.b(r.chance(50) ? 0xE8 : 0xE9); e.imm(r.chance(80) ? r.below(0x400) - 0x200 : r.u32()); break;
-      default: e.b(r.pick((const uint8_t[]){0xC3, 0xC2, 0xC8, 0xC9, 0x61, 0x60})); if (r.chance(50)) e.w(r.u16());
+      default: e.b(r.pick<uint8_t>({0xC3, 0xC2, 0xC8, 0xC9, 0x61, 0x60})); if (r.chance(50)) e.w(r.u16());
     }
   } else {                            // the odd HLT, CLI, STI
-    e.b(r.pick((const uint8_t[]){0xF4, 0xFA, 0xFB, 0x9C, 0x9D, 0x9E, 0x9F}));
+    e.b(r.pick<uint8_t>({0xF4, 0xFA, 0xFB, 0x9C, 0x9D, 0x9E, 0x9F}));
   }
 }
 

@@ -20,9 +20,11 @@ namespace vmlab::fuzz {
 namespace {
 
 constexpr uint64_t kRamBytes = 8ull << 20;
-// A page of a few thousand instructions takes well under a millisecond; one still running after
-// this long is a core that does not return (stopped through Vcpu::attention, reported).
-constexpr double kHangSeconds = 2.0;
+// A page of a few thousand instructions usually takes well under a millisecond; the slowest
+// legitimate ones (REP INS/OUTS slices with huge counts, under ASan) take a few seconds. A run
+// still going after this long is a core that does not return (stopped through
+// Vcpu::attention, reported as a hang).
+constexpr double kHangSeconds = 10.0;
 constexpr uint32_t kGdt = 0x1000, kGdtEntries = 34, kIdt = 0x2000, kTssA = 0x3000,
                    kTssB = 0x3400, kLdt = 0x3800, kLdtEntries = 16, kStack0 = 0x8000,
                    kStack3 = 0xC000, kPageDir = 0x20000, kDataPm = 0x100000;
@@ -117,13 +119,15 @@ struct FuzzMachine::Impl {
     mmu::on_dirty_bits_cleared(vcpu);
   }
 
-  uint64_t digest_memory() {
+  uint64_t digest_memory(std::vector<uint64_t>& pages) {
     uint64_t h = 0xCBF29CE484222325ull;
     const std::vector<uint64_t>& dirty = mem.dirty_bitmap();
+    pages.clear();
     for (size_t w = 0; w < dirty.size(); ++w)
       for (uint64_t bits = dirty[w]; bits; bits &= bits - 1) {
         uint64_t page = w * 64 + uint64_t(__builtin_ctzll(bits));
         if ((page + 1) * machine::kPageSize > kRamBytes) continue;
+        pages.push_back(page);
         h = fnv(h, &page, sizeof page);
         h = fnv(h, mem.ram_base() + page * machine::kPageSize, machine::kPageSize);
       }
@@ -258,7 +262,8 @@ uint64_t FuzzMachine::code_base(FuzzMode mode) const {
   return mode == FuzzMode::Real16 || mode == FuzzMode::V86 ? kRealCodeBase : kPmCodeBase;
 }
 
-RunResult FuzzMachine::run_page(uint64_t seed, FuzzMode mode, uint32_t page, uint64_t budget) {
+RunResult FuzzMachine::run_page(uint64_t seed, FuzzMode mode, uint32_t page, uint64_t budget,
+                                bool keep_pages) {
   Impl& m = *m_;
   Rng r(Rng::mix(seed, static_cast<uint64_t>(mode) + 1, page));
   bool realish = mode == FuzzMode::Real16 || mode == FuzzMode::V86;
@@ -360,7 +365,14 @@ RunResult FuzzMachine::run_page(uint64_t seed, FuzzMode mode, uint32_t page, uin
   else if ((s.cr0 & cpu::CR0_PG) && !(s.cr0 & cpu::CR0_PE))
     res.invariant_error = "CR0.PG set without CR0.PE";
 
-  uint64_t h = m.digest_memory();
+  res.mem_digest = m.digest_memory(res.dirty_pages);
+  res.final_state = s;
+  if (keep_pages)
+    for (uint64_t p : res.dirty_pages) {
+      const uint8_t* b = m.mem.ram_base() + p * machine::kPageSize;
+      res.page_bytes.insert(res.page_bytes.end(), b, b + machine::kPageSize);
+    }
+  uint64_t h = 0xCBF29CE484222325ull;
   h = fnv(h, s.gpr, sizeof s.gpr);
   h = fnv(h, &s.eip, 4);
   h = fnv(h, &fl, 4);

@@ -19,9 +19,8 @@
 #include <string>
 #include <vector>
 
+#include "cpu/cpu_state.h"
 #include "cpu/execution_core.h"
-
-namespace vmlab::cpu { struct CpuState; }
 
 namespace vmlab::fuzz {
 
@@ -43,7 +42,11 @@ struct RunResult {
   std::string message;                 // exit message (internal errors)
   std::string invariant_error;         // a broken architectural invariant after the run
   bool hung = false;                   // run() did not return in time; stopped by the watchdog
-  uint64_t digest = 0;                 // final CPU state + written memory (determinism check)
+  uint64_t digest = 0;                 // final CPU state (determinism check)
+  uint64_t mem_digest = 0;             // the pages written (dirty bitmap) and their contents
+  std::vector<uint64_t> dirty_pages;   // which pages were written
+  std::vector<uint8_t> page_bytes;     // their contents, when run_page was asked to keep them
+  cpu::CpuState final_state{};         // the CPU at the end of the run
 };
 
 class FuzzMachine {
@@ -54,7 +57,8 @@ class FuzzMachine {
   FuzzMachine& operator=(const FuzzMachine&) = delete;
 
   // Sets up `mode` with the code and tables drawn from (seed, mode, page) and runs it.
-  RunResult run_page(uint64_t seed, FuzzMode mode, uint32_t page, uint64_t budget);
+  RunResult run_page(uint64_t seed, FuzzMode mode, uint32_t page, uint64_t budget,
+                     bool keep_pages = false);
 
   // The random code of the last run (for failure reports) and the final CPU state.
   const std::vector<uint8_t>& last_code() const { return code_; }

@@ -42,7 +42,7 @@ int main(int argc, char** argv) {
   FuzzConfig c;
   std::string mode;
   uint32_t page = 0;
-  double watchdog_s = 30;
+  double watchdog_s = 60;
   app.add_option("--seed", c.seed, "random seed (printed; same seed, same runs)");
   app.add_option("--pages", c.pages, "pages in total, split across the modes (default 4000)");
   app.add_option("--budget", c.budget, "instructions per page (default 2000)");

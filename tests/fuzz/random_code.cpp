@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "cpu/cpu_state.h"
+#include "cpu/flags.h"
 
 namespace vmlab::fuzz {
 namespace {
@@ -19,6 +20,28 @@ void set_context(uint64_t seed, FuzzMode mode, uint32_t page) {
                 "--seed %llu --mode %s --page %u)", static_cast<unsigned long long>(seed),
                 mode_name(mode), page, static_cast<unsigned long long>(seed), mode_name(mode),
                 page);
+}
+
+// Names the CPU state fields that differ between two runs of the same page.
+std::string state_diff(const cpu::CpuState& a, const cpu::CpuState& b) {
+  std::string d;
+  auto cmp = [&](const char* name, uint64_t x, uint64_t y) {
+    if (x != y) d += fmt::format(" {} {:#x}/{:#x}", name, x, y);
+  };
+  static constexpr const char* kGpr[] = {"eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi"};
+  static constexpr const char* kSeg[] = {"es", "cs", "ss", "ds", "fs", "gs"};
+  for (int i = 0; i < 8; ++i) cmp(kGpr[i], a.gpr[i], b.gpr[i]);
+  cmp("eip", a.eip, b.eip);
+  cmp("eflags", cpu::read_eflags(a), cpu::read_eflags(b));
+  for (int i = 0; i < 6; ++i) {
+    cmp(kSeg[i], a.seg[i].selector, b.seg[i].selector);
+    cmp((std::string(kSeg[i]) + ".base").c_str(), a.seg[i].base, b.seg[i].base);
+    cmp((std::string(kSeg[i]) + ".attr").c_str(), a.seg[i].attr, b.seg[i].attr);
+  }
+  cmp("cr0", a.cr0, b.cr0); cmp("cr2", a.cr2, b.cr2); cmp("cr3", a.cr3, b.cr3);
+  cmp("cr4", a.cr4, b.cr4); cmp("cpl", a.cpl, b.cpl); cmp("tr", a.tr.selector, b.tr.selector);
+  cmp("ldtr", a.ldtr.selector, b.ldtr.selector);
+  return d;
 }
 
 std::string describe(const FuzzMachine& m, FuzzMode mode, const RunResult& r) {
@@ -55,7 +78,8 @@ FuzzReport run_fuzz(const FuzzConfig& c) {
     for (uint32_t page = 0; page < per_mode; ++page) {
       if (c.only_page && *c.only_page != page) continue;
       set_context(c.seed, mode, page);
-      RunResult r = m.run_page(c.seed, mode, page, c.budget);
+      bool repeat = c.repeat_every && (page % c.repeat_every == 0 || c.only_page);
+      RunResult r = m.run_page(c.seed, mode, page, c.budget, repeat);
       ++st.runs;
       st.instructions += r.executed;
       st.exceptions_delivered += r.exceptions_delivered;
@@ -83,13 +107,39 @@ FuzzReport run_fuzz(const FuzzConfig& c) {
         std::printf("%s page %u: exit %d, %llu insns, vector %d\n", mode_name(mode), page,
                     static_cast<int>(r.reason), static_cast<unsigned long long>(r.executed),
                     r.handler_vector);
-      if (!r.hung && c.repeat_every && (page % c.repeat_every == 0 || c.only_page)) {
-        RunResult again = m.run_page(c.seed, mode, page, c.budget);
-        if (again.digest != r.digest || again.reason != r.reason || again.executed != r.executed)
+      if (!r.hung && repeat) {
+        RunResult again = m.run_page(c.seed, mode, page, c.budget, true);
+        if (again.digest != r.digest || again.mem_digest != r.mem_digest ||
+            again.reason != r.reason || again.executed != r.executed) {
+          std::string what = again.digest != r.digest ? "CPU state" : "";
+          if (again.mem_digest != r.mem_digest)
+            what += std::string(what.empty() ? "" : " and ") +
+                    (again.dirty_pages != r.dirty_pages ? "the set of written pages"
+                                                        : "memory contents");
+          std::string pages;
+          for (size_t k = 0; k < again.dirty_pages.size() && k < 12; ++k)
+            pages += fmt::format(" {:#x}", again.dirty_pages[k] << 12);
+          if (again.digest != r.digest)
+            pages += "; CPU (first/second):" + state_diff(r.final_state, again.final_state);
+          if (again.mem_digest != r.mem_digest && again.dirty_pages == r.dirty_pages &&
+              again.page_bytes.size() == r.page_bytes.size()) {
+            pages += "; differing bytes (addr: first/second):";
+            int shown = 0;
+            for (size_t k = 0; k < r.page_bytes.size() && shown < 8; ++k)
+              if (r.page_bytes[k] != again.page_bytes[k]) {
+                uint64_t addr = (r.dirty_pages[k / 4096] << 12) + k % 4096;
+                pages += fmt::format(" {:#x}: {:02x}/{:02x}", addr, r.page_bytes[k],
+                                     again.page_bytes[k]);
+                ++shown;
+              }
+          }
           rep.problems.push_back({mode, page, "not deterministic: a second run of the same page "
-                                  "ended differently", fmt::format("first: exit {} after {}; "
-                                  "second: exit {} after {}", static_cast<int>(r.reason),
-                                  r.executed, static_cast<int>(again.reason), again.executed)});
+                                  "ended with different " + (what.empty() ? "exit" : what),
+                                  fmt::format("first: exit {} after {} insns, {} pages written; "
+                                  "second: exit {} after {}, {} pages:{}", static_cast<int>(r.reason),
+                                  r.executed, r.dirty_pages.size(), static_cast<int>(again.reason),
+                                  again.executed, again.dirty_pages.size(), pages)});
+        }
       }
     }
   }

@@ -6,6 +6,7 @@
 //   if (r.chance(10)) ...       // 10 percent
 #pragma once
 #include <cstdint>
+#include <initializer_list>
 
 namespace vmlab::fuzz {
 
@@ -29,6 +30,9 @@ class Rng {
   uint32_t below(uint32_t n) { return n ? static_cast<uint32_t>((next() >> 32) % n) : 0; }
   bool chance(uint32_t percent) { return below(100) < percent; }
   template <typename T, unsigned N> T pick(const T (&arr)[N]) { return arr[below(N)]; }
+  template <typename T> T pick(std::initializer_list<T> l) {
+    return l.begin()[below(static_cast<uint32_t>(l.size()))];
+  }
 
  private:
   uint64_t state_;
