@@ -38,8 +38,13 @@ Fault decode_block(Vcpu& v, uint32_t eip, uint64_t pa, unsigned max_insns, Block
     }
     uint8_t buf[kMaxInsnLength];
     const uint32_t in_limit = uint32_t(std::min<uint64_t>(kMaxInsnLength, uint64_t(limit) - at + 1));
+    // Look ahead only inside this page: touching the next page would walk its page tables
+    // (setting accessed bits, or writing CR2 for a fault nobody takes) for an instruction that
+    // may never run. Only the block's first instruction may cross the page, because then the
+    // CPU really does need those bytes.
+    const uint32_t in_page = std::min(in_limit, page_left - off);
     unsigned got = 0;
-    Fault f = mmu::fetch_linear(v, s.seg[CS].base + at, buf, in_limit, user, got);
+    Fault f = mmu::fetch_linear(v, s.seg[CS].base + at, buf, in_page, user, got);
     if (f) {
       if (off == 0) return f;
       break;
@@ -47,12 +52,22 @@ Fault decode_block(Vcpu& v, uint32_t eip, uint64_t pa, unsigned max_insns, Block
     // Device memory hands out one byte per request: fetch more while the decoder needs them.
     Insn insn;
     DecodeStatus st = decode(buf, got, c32, insn);
-    while (st == DecodeStatus::Truncated && got < in_limit) {
+    while (st == DecodeStatus::Truncated && got < in_page) {
       unsigned more = 0;
-      f = mmu::fetch_linear(v, s.seg[CS].base + at + got, buf + got, in_limit - got, user, more);
+      f = mmu::fetch_linear(v, s.seg[CS].base + at + got, buf + got, in_page - got, user, more);
       if (f || more == 0) break;
       got += more;
       st = decode(buf, got, c32, insn);
+    }
+    if (st == DecodeStatus::Truncated && got == in_page && in_page < in_limit) {
+      if (off != 0) break;  // it starts the next block instead, and fetches across then
+      while (st == DecodeStatus::Truncated && got < in_limit) {
+        unsigned more = 0;
+        f = mmu::fetch_linear(v, s.seg[CS].base + at + got, buf + got, in_limit - got, user, more);
+        if (f || more == 0) break;
+        got += more;
+        st = decode(buf, got, c32, insn);
+      }
     }
     if (st != DecodeStatus::Ok) {
       if (off != 0) break;

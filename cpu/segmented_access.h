@@ -43,14 +43,29 @@ inline Fault segment_fault(uint8_t seg) { return seg == SS ? fault_ss(0) : fault
 
 inline bool user_access(const CpuState& s) { return s.cpl == 3; }
 
+// Alignment checking (SDM Vol. 3, 6.15 #AC): a misaligned data access at CPL 3 faults when both
+// CR0.AM and EFLAGS.AC are set. The misalignment test comes first because it is almost always
+// false, so the aligned fast path pays one AND and one branch.
+template <typename T> [[gnu::always_inline]] inline Fault check_alignment(const CpuState& s, uint32_t lin) {
+  if constexpr (sizeof(T) > 1) {
+    if ((lin & (sizeof(T) - 1)) && s.cpl == 3 && (s.cr0 & CR0_AM) && (s.eflags & AC))
+      return make_fault(kAC, 0);
+  }
+  return kNoFault;
+}
+
 template <typename T> [[gnu::always_inline]] inline Fault read_mem(Vcpu& v, uint8_t seg, uint32_t off, T& out) {
   VMLAB_TRY(check_segment(v.s, seg, off, sizeof(T), false));
-  return mmu::read_linear<T>(v, v.s.seg[seg].base + off, out, user_access(v.s));
+  const uint32_t lin = v.s.seg[seg].base + off;
+  VMLAB_TRY(check_alignment<T>(v.s, lin));
+  return mmu::read_linear<T>(v, lin, out, user_access(v.s));
 }
 
 template <typename T> [[gnu::always_inline]] inline Fault write_mem(Vcpu& v, uint8_t seg, uint32_t off, T val) {
   VMLAB_TRY(check_segment(v.s, seg, off, sizeof(T), true));
-  return mmu::write_linear<T>(v, v.s.seg[seg].base + off, val, user_access(v.s));
+  const uint32_t lin = v.s.seg[seg].base + off;
+  VMLAB_TRY(check_alignment<T>(v.s, lin));
+  return mmu::write_linear<T>(v, lin, val, user_access(v.s));
 }
 
 // Checks that a later write_mem of `size` bytes cannot fault (segment and paging), so an
