@@ -110,6 +110,15 @@ Fault Interpreter::get_block(Vcpu& v, uint32_t eip, unsigned max_insns, const Bl
   CpuState& s = v.s;
   if (eip > s.seg[CS].limit) return fault_gp(0);
   const uint32_t lin = s.seg[CS].base + eip;
+  const bool use_jump_cache = opts_.jump_cache && opts_.decode_cache && v.tlb.enabled;
+  const uint32_t mode = s.cpl | (code32(s) ? 4u : 0u);
+  JumpCacheEntry& jc = jump_cache_[(lin ^ (lin >> 10)) & (kJumpCacheSize - 1)];
+  if (use_jump_cache && jc.lin == lin && jc.mode == mode && jc.generation == cache_->generation() &&
+      jc.tlb_epoch == v.tlb.epoch && uint64_t(eip) + jc.block->span - 1 <= s.seg[CS].limit) {
+    ++v.counters.decode_cache_hits;
+    out = jc.block;
+    return kNoFault;
+  }
   uint64_t pa = 0;
   VMLAB_TRY(mmu::linear_to_physical(v, lin, mmu::Access::Fetch, s.cpl == 3, pa));
   const bool c32 = code32(s);
@@ -119,6 +128,7 @@ Fault Interpreter::get_block(Vcpu& v, uint32_t eip, unsigned max_insns, const Bl
       if (uint64_t(eip) + b->span - 1 <= s.seg[CS].limit) {
         ++v.counters.decode_cache_hits;
         out = b;
+        if (use_jump_cache) jc = {lin, mode, cache_->generation(), v.tlb.epoch, b};
         return kNoFault;
       }
     }
@@ -137,6 +147,7 @@ Fault Interpreter::get_block(Vcpu& v, uint32_t eip, unsigned max_insns, const Bl
     }
     auto b = std::make_unique<Block>(scratch_);
     out = cache_->insert(std::move(b));
+    if (use_jump_cache) jc = {lin, mode, cache_->generation(), v.tlb.epoch, out};
     return kNoFault;
   }
   out = &scratch_;

@@ -8,6 +8,7 @@
 //
 // See docs/interpreter.md.
 #pragma once
+#include <array>
 #include <cstdint>
 #include <memory>
 #include "cpu/decode/decode_cache.h"
@@ -24,6 +25,8 @@ class Interpreter : public ExecutionCore {
   struct Options {
     bool decode_cache = true;   // keep decoded blocks per physical page; off = decode each time
     bool blocks = true;         // run straight-line blocks of decoded insns; off = one at a time
+    bool jump_cache = true;     // find the next block by linear address, skipping the fetch
+                                // translation and the physical-key lookup; off = always look up
   };
 
   Interpreter();
@@ -42,6 +45,21 @@ class Interpreter : public ExecutionCore {
  private:
   Fault get_block(Vcpu& v, uint32_t eip, unsigned max_insns, const Block*& out);
   void deliver(Vcpu& v, const Fault& f, uint32_t eip);
+
+  // The jump cache: linear address of a block's first byte -> block, direct-mapped. An entry is
+  // valid only while nothing that could change what that address decodes to has happened since
+  // it was filled: no code invalidation (cache generation), no TLB flush (Tlb::epoch), and the
+  // same CPL and code size. Its speed comes from not walking the dependent load chain
+  // TLB entry -> physical address -> cache slot for each of the many short blocks.
+  struct JumpCacheEntry {
+    uint32_t lin = 0;
+    uint32_t mode = ~0u;         // cpl | code32 << 2; ~0 never matches
+    uint64_t generation = 0;
+    uint64_t tlb_epoch = 0;
+    const Block* block = nullptr;
+  };
+  static constexpr unsigned kJumpCacheSize = 1024;
+  std::array<JumpCacheEntry, kJumpCacheSize> jump_cache_{};
 
   Options opts_;
   std::unique_ptr<DecodeCache> cache_;

@@ -14,6 +14,7 @@ std::unique_ptr<cpu::ExecutionCore> make_execution_core(const MachineConfig& cfg
     cpu::Interpreter::Options o;
     o.decode_cache = cfg.decode_cache;
     o.blocks = cfg.interp_blocks;
+    o.jump_cache = cfg.interp_jump_cache;
     return std::make_unique<cpu::Interpreter>(o);
   }
   if (backend == "bt" || backend == "trap" || backend == "kvm")

@@ -25,6 +25,7 @@ struct MachineConfig {
   // Off switches for speed tricks (STYLE.md point 9), to see what each one buys.
   bool decode_cache = true;                // --no-decode-cache: decode every instruction every time
   bool interp_blocks = true;               // --no-blocks: interpreter runs one insn at a time
+  bool interp_jump_cache = true;           // --no-jump-cache: no linear-address block lookup
   bool tlb = true;                         // --no-tlb: every access walks (slow path)
   std::string kernel;                      // -kernel (multiboot v1 ELF32 or a.out kludge)
   std::string append;                      // -append: kernel command line

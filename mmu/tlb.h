@@ -71,8 +71,13 @@ struct Tlb {
     ++stats.fills;
   }
   // INVLPG: drops the page in every table, global or not.
+  // Changes on every flush that can change a translation (not on write-entry drops): caches of
+  // translated addresses above the TLB, such as the interpreter's jump cache, compare it.
+  uint64_t epoch = 0;
+
   void flush_page(uint32_t lin) {
     ++stats.flushes_page;
+    ++epoch;
     for (auto& priv : e)
       for (auto& table : priv) {
         TlbEntry& t = table[index(lin)];
@@ -81,6 +86,7 @@ struct Tlb {
   }
   void flush_all() {
     ++stats.flushes_full;
+    ++epoch;
     for (auto& priv : e)
       for (auto& table : priv)
         for (auto& t : table) t.tag = kTlbInvalidTag;
@@ -88,6 +94,7 @@ struct Tlb {
   // CR3 reload with CR4.PGE=1: global entries survive.
   void flush_nonglobal() {
     ++stats.flushes_nonglobal;
+    ++epoch;
     for (auto& priv : e)
       for (auto& table : priv)
         for (auto& t : table)

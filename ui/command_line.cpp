@@ -158,9 +158,11 @@ ParseResult parse_command_line(int argc, const char* const* argv, std::FILE* out
                "virtual time from instructions retired (10 ns each): repeatable runs");
   app.add_option("--icount", icount, "QEMU spelling: any value turns on --deterministic");
   app.add_option("--max-instructions", m.max_instructions, "stop after N guest instructions");
-  bool no_decode_cache = false, no_blocks = false, no_tlb = false;
+  bool no_decode_cache = false, no_blocks = false, no_tlb = false, no_jump_cache = false;
   app.add_flag("--no-decode-cache", no_decode_cache, "speed-trick off switch: decode every instruction every time");
   app.add_flag("--no-blocks", no_blocks, "speed-trick off switch: interpret one instruction at a time");
+  app.add_flag("--no-jump-cache", no_jump_cache,
+               "speed-trick off switch: find every block through the fetch translation");
   app.add_flag("--no-tlb", no_tlb, "speed-trick off switch: no software TLB, every access translates");
   app.add_flag("--version", version, "print the version and exit");
 
@@ -206,6 +208,7 @@ ParseResult parse_command_line(int argc, const char* const* argv, std::FILE* out
   if (!icount.empty()) m.deterministic = true;
   m.decode_cache = !no_decode_cache;
   m.interp_blocks = !no_blocks;
+  m.interp_jump_cache = !no_jump_cache;
   m.tlb = !no_tlb;
   if (m.max_instructions == 0 && app.count("--max-instructions"))
     return fail("--max-instructions 0: give a positive instruction count");
