@@ -106,6 +106,20 @@ Fault call_gate_inner(Vcpu& v, const Descriptor& gate, uint16_t cs_sel, Descript
 
 }  // namespace
 
+// The code-segment checks shared by RET far and IRET to protected mode (SDM Vol. 2, RET and
+// IRET pseudo-code): the selector's RPL is the privilege returned to, never more privileged.
+Fault check_return_code_segment(Vcpu& v, uint16_t cs_sel, Descriptor& cs) {
+  const unsigned rpl = cs_sel & 3;
+  const uint32_t err = sel_error(cs_sel);
+  if ((cs_sel & 0xFFFC) == 0) return fault_gp(0);
+  if (rpl < v.s.cpl) return fault_gp(err);
+  VMLAB_TRY(fetch_descriptor(v, cs_sel, cs));
+  if (!cs.is_code()) return fault_gp(err);
+  if (cs.conforming() ? cs.dpl() > rpl : cs.dpl() != rpl) return fault_gp(err);
+  if (!cs.present()) return fault_np(err);
+  return kNoFault;
+}
+
 Fault far_jump(Vcpu& v, uint16_t sel, uint32_t offset, unsigned opsize, uint32_t next_eip) {
   CpuState& s = v.s;
   if (!protected_mode(s) || v86_mode(s)) return real_transfer_cs(s, sel, mask_ip(offset, opsize));
@@ -222,14 +236,8 @@ Fault far_return(Vcpu& v, unsigned opsize, uint16_t pop_bytes) {
     return kNoFault;
   }
   const unsigned rpl = cs_sel & 3;
-  const uint32_t err = sel_error(cs_sel);
-  if ((cs_sel & 0xFFFC) == 0) return fault_gp(0);
-  if (rpl < s.cpl) return fault_gp(err);
   Descriptor cs;
-  VMLAB_TRY(fetch_descriptor(v, cs_sel, cs));
-  if (!cs.is_code()) return fault_gp(err);
-  if (cs.conforming() ? cs.dpl() > rpl : cs.dpl() != rpl) return fault_gp(err);
-  if (!cs.present()) return fault_np(err);
+  VMLAB_TRY(check_return_code_segment(v, cs_sel, cs));
 
   if (rpl == s.cpl) {
     if (eip > cs.limit()) return fault_gp(0);

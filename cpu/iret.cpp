@@ -92,14 +92,8 @@ Fault iret(Vcpu& v, unsigned opsize, uint32_t next_eip) {
   if (sz == 4 && (fl & VM) && s.cpl == 0) return iret_to_v86(v, st, eip, cs_sel, fl);
 
   const unsigned rpl = cs_sel & 3;
-  const uint32_t err = sel_error(cs_sel);
-  if ((cs_sel & 0xFFFC) == 0) return fault_gp(0);
-  if (rpl < s.cpl) return fault_gp(err);
   Descriptor cs;
-  VMLAB_TRY(fetch_descriptor(v, cs_sel, cs));
-  if (!cs.is_code()) return fault_gp(err);
-  if (cs.conforming() ? cs.dpl() > rpl : cs.dpl() != rpl) return fault_gp(err);
-  if (!cs.present()) return fault_np(err);
+  VMLAB_TRY(check_return_code_segment(v, cs_sel, cs));
   const uint32_t mask = iret_flags_mask(s, opsize);
 
   if (rpl == s.cpl) {

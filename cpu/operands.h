@@ -67,6 +67,15 @@ inline void set_areg(CpuState& s, const Insn& i, unsigned r, uint32_t val) {
   s.gpr[r] = (s.gpr[r] & ~m) | (val & m);
 }
 
+// Reads the m16:16 / m16:32 far pointer a memory operand names (offset, then selector), for
+// LDS/LES/LFS/LGS/LSS and JMP/CALL far indirect. A register operand is #UD.
+template <typename T> inline Fault read_far_pointer(Vcpu& v, const Insn& i, T& off, uint16_t& sel) {
+  if (!i.is_mem) return fault_ud();
+  const uint32_t a = effective_address(v.s, i);
+  VMLAB_TRY(read_mem<T>(v, i.seg, a, off));
+  return read_mem<uint16_t>(v, i.seg, (a + sizeof(T)) & addr_mask(i), sel);
+}
+
 // Next-instruction EIP after a near branch: 16-bit operand size truncates to 16 bits.
 inline uint32_t branch_target(const Insn& i, uint32_t target) {
   return i.op32 ? target : (target & 0xFFFF);

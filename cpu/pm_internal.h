@@ -38,6 +38,8 @@ Fault fetch_descriptor(Vcpu& v, uint16_t selector, Descriptor& d, uint8_t vector
 uint32_t descriptor_address(const CpuState& s, uint16_t selector);
 // Sets the accessed bit in the in-memory descriptor if clear (SDM 3.4.5.1).
 Fault mark_accessed(Vcpu& v, uint16_t selector, Descriptor& d);
+// RET far / IRET: checks the code segment returned to (null, RPL < CPL, type, DPL, present).
+Fault check_return_code_segment(Vcpu& v, uint16_t cs_sel, Descriptor& cs);
 // Rewrites the type nibble of a GDT descriptor (TSS busy bit).
 Fault write_descriptor_type(Vcpu& v, uint16_t selector, Descriptor& d, unsigned type);
 

@@ -65,12 +65,9 @@ template <typename, int A> Fault far_direct(Vcpu& v, const Insn& i) {
 }
 // JMP m16:16/32 (FF /5), CALL m16:16/32 (FF /3). A = 0 JMP, 1 CALL.
 template <typename T, int A> Fault far_indirect(Vcpu& v, const Insn& i) {
-  if (!i.is_mem) return fault_ud();
-  const uint32_t a = effective_address(v.s, i);
   T off;
   uint16_t sel;
-  VMLAB_TRY(read_mem<T>(v, i.seg, a, off));
-  VMLAB_TRY(read_mem<uint16_t>(v, i.seg, (a + sizeof(T)) & addr_mask(i), sel));
+  VMLAB_TRY(read_far_pointer<T>(v, i, off, sel));
   const unsigned opsize = sizeof(T) * 8;
   if (A) return far_call(v, sel, off, opsize, v.s.eip);
   return far_jump(v, sel, off, opsize, v.s.eip);

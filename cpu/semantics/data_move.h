@@ -164,12 +164,9 @@ template <typename, int> Fault sahf(Vcpu& v, const Insn&) {
 }
 // LDS/LES/LFS/LGS/LSS reg, m16:16/m16:32 (C5 C4 0F B4 B5 B2). A = the segment register.
 template <typename T, int A> Fault load_far_pointer(Vcpu& v, const Insn& i) {
-  if (!i.is_mem) return fault_ud();
-  const uint32_t a = effective_address(v.s, i);
   T off;
   uint16_t sel;
-  VMLAB_TRY(read_mem<T>(v, i.seg, a, off));
-  VMLAB_TRY(read_mem<uint16_t>(v, i.seg, (a + sizeof(T)) & addr_mask(i), sel));
+  VMLAB_TRY(read_far_pointer<T>(v, i, off, sel));
   VMLAB_TRY(load_segment(v, uint8_t(A), sel));
   if (A == SS) v.s.events.interrupt_shadow = 1;
   set_reg<T>(v.s, i.reg, off);
