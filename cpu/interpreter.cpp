@@ -105,20 +105,20 @@ void Interpreter::invalidate_code_page(uint64_t page) {
 
 void Interpreter::flush_code_cache() { cache_->flush(); }
 
+// The jump cache needs the decode cache (it points into it) and the TLB (its epoch says when a
+// translation may have changed).
+bool Interpreter::jump_cache_usable(const Vcpu& v) const {
+  return opts_.jump_cache && opts_.decode_cache && v.tlb.enabled;
+}
+
 // Finds or decodes the block at CS:eip.
 Fault Interpreter::get_block(Vcpu& v, uint32_t eip, unsigned max_insns, const Block*& out) {
   CpuState& s = v.s;
   if (eip > s.seg[CS].limit) return fault_gp(0);
   const uint32_t lin = s.seg[CS].base + eip;
-  const bool use_jump_cache = opts_.jump_cache && opts_.decode_cache && v.tlb.enabled;
-  const uint32_t mode = s.cpl | (code32(s) ? 4u : 0u);
-  JumpCacheEntry& jc = jump_cache_[(lin ^ (lin >> 10)) & (kJumpCacheSize - 1)];
-  if (use_jump_cache && jc.lin == lin && jc.mode == mode && jc.generation == cache_->generation() &&
-      jc.tlb_epoch == v.tlb.epoch && uint64_t(eip) + jc.block->span - 1 <= s.seg[CS].limit) {
-    ++v.counters.decode_cache_hits;
-    out = jc.block;
-    return kNoFault;
-  }
+  const bool use_jump_cache = jump_cache_usable(v);
+  const uint32_t mode = jump_cache_mode(s);
+  JumpCacheEntry& jc = jump_cache_[jump_cache_index(lin)];
   uint64_t pa = 0;
   VMLAB_TRY(mmu::linear_to_physical(v, lin, mmu::Access::Fetch, s.cpl == 3, pa));
   const bool c32 = code32(s);
@@ -163,6 +163,9 @@ Exit Interpreter::run(Vcpu& v, uint64_t budget) {
   // Events delivered without an instruction retiring count against the budget too, so run()
   // always returns (even for a handler that faults at once, forever).
   uint64_t deliveries = 0;
+  const bool use_jump_cache = jump_cache_usable(v);
+  // Without the cache nothing watches code pages, so decode exactly one instruction ahead.
+  const unsigned max_insns = (opts_.blocks && opts_.decode_cache) ? kMaxBlockInsns : 1;
   auto finish = [&](ExitReason r) {
     exit.reason = r;
     exit.executed = executed;
@@ -203,39 +206,54 @@ Exit Interpreter::run(Vcpu& v, uint64_t budget) {
     const bool single = shadow || trap_after;
     s.events.interrupt_shadow = 0;
 
-    // Without the cache nothing watches code pages, so decode exactly one instruction ahead.
-    const unsigned max_insns = (opts_.blocks && opts_.decode_cache) ? kMaxBlockInsns : 1;
     uint32_t eip = s.eip;
     const Block* b = nullptr;
-    if (Fault f = get_block(v, eip, max_insns, b)) {
-      deliver(v, f, eip);
-      ++deliveries;
-      continue;
+    if (use_jump_cache) {  // the common case, inline: no call, no fetch translation
+      const uint32_t lin = s.seg[CS].base + eip;
+      const JumpCacheEntry& jc = jump_cache_[jump_cache_index(lin)];
+      if (jc.lin == lin && jc.mode == jump_cache_mode(s) && jc.generation == cache_->generation() &&
+          jc.tlb_epoch == v.tlb.epoch && uint64_t(eip) + jc.block->span - 1 <= s.seg[CS].limit) {
+        ++v.counters.decode_cache_hits;
+        b = jc.block;
+      }
     }
-    const uint64_t gen = cache_->generation();
+    if (!b) {
+      if (Fault f = get_block(v, eip, max_insns, b)) {
+        deliver(v, f, eip);
+        ++deliveries;
+        continue;
+      }
+    }
+    // Handlers may invalidate blocks (self-modifying code): `generation` is re-read after each
+    // instruction, through a reference so the hot loop does not chase cache_ every time.
+    const uint64_t& generation = cache_->generation_ref();
+    const uint64_t gen = generation;
     const uint32_t eip_mask = code32(s) ? 0xFFFFFFFFu : 0xFFFFu;
     const size_t n = single ? 1 : std::min<uint64_t>(b->insns.size(), budget - executed - deliveries);
-    for (size_t k = 0; k < n; ++k) {
-      const Insn& in = b->insns[k];
-      const uint32_t next = (eip + in.len) & eip_mask;
+    const Insn* in = b->insns.data();
+    const Insn* const end = in + n;
+    bool faulted = false;
+    for (; in != end; ++in) {
+      const uint32_t next = (eip + in->len) & eip_mask;
       s.eip = next;
-      if (Fault f = in.fn(v, in)) {
+      if (Fault f = in->fn(v, *in)) {
         s.eip = eip;
         deliver(v, f, eip);
         ++deliveries;
+        faulted = true;
         break;
       }
       // A REP slice that left EIP on the instruction counts as one instruction too: the budget
       // and the virtual clock then advance during long string operations.
       ++executed;
       ++s.instructions_retired;
-      if (trap_after) {  // single-step trap after the instruction (DR6.BS)
-        s.dr[6] |= 0x4000;
-        deliver_event(v, Event{EventKind::Exception, kDB, false, 0, s.eip});
-        break;
-      }
-      if (s.eip != next || cache_->generation() != gen) break;
+      if (s.eip != next || generation != gen) break;
       eip = next;
+    }
+    // Single-step (TF) ran exactly one instruction: the #DB trap follows it (DR6.BS).
+    if (trap_after && !faulted) {
+      s.dr[6] |= 0x4000;
+      deliver_event(v, Event{EventKind::Exception, kDB, false, 0, s.eip});
     }
   }
 }

@@ -11,6 +11,7 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include "cpu/cpu_state.h"
 #include "cpu/decode/decode_cache.h"
 #include "cpu/execution_core.h"
 #include "cpu/fault.h"
@@ -59,6 +60,9 @@ class Interpreter : public ExecutionCore {
     const Block* block = nullptr;
   };
   static constexpr unsigned kJumpCacheSize = 1024;
+  static unsigned jump_cache_index(uint32_t lin) { return (lin ^ (lin >> 10)) & (kJumpCacheSize - 1); }
+  static uint32_t jump_cache_mode(const CpuState& s) { return s.cpl | (code32(s) ? 4u : 0u); }
+  bool jump_cache_usable(const Vcpu& v) const;
   std::array<JumpCacheEntry, kJumpCacheSize> jump_cache_{};
 
   Options opts_;

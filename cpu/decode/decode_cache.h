@@ -44,6 +44,7 @@ class DecodeCache {
   // Frees invalidated blocks; call only when no block is executing.
   void collect() { if (!graveyard_.empty()) graveyard_.clear(); }
   uint64_t generation() const { return generation_; }
+  const uint64_t& generation_ref() const { return generation_; }
   std::size_t size() const { return blocks_.size(); }
 
  private:
