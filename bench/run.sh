@@ -94,7 +94,26 @@ if [ -n "$qemu" ]; then
   measure mem qemu "$qemu" "$bench/mem_paging/bench_mem_paging.elf" "$bench/mem_paging/bench_mem_paging_empty.elf" "rounds=$QEMU_ROUNDS"
 fi
 
-printf '\n%-11s %-6s %12s %9s %9s %9s %14s\n' benchmark emu work best_s start_s net_s rate
+# mem_paging's instruction count is not known in closed form: vmlab counts it exactly
+# (--stats-json run.instructions) for the workload and the 0-round baseline, and the count per
+# round (the guest's work is the same on every emulator) gives each run's instructions.
+insns_per_round=""
+if [ $have_vmlab = 1 ]; then
+  count_insns() {  # ELF APPEND -> retired instructions
+    "$vmlab" -kernel "$1" ${2:+-append "$2"} -display none -serial null \
+      -device isa-debug-exit,iobase=0xf4,iosize=0x04 -no-reboot --stats-json "$out_dir/s.json" \
+      </dev/null >/dev/null 2>&1
+    grep -o '"run.instructions": *[0-9]*' "$out_dir/s.json" | grep -o '[0-9]*$'
+  }
+  i_work=$(count_insns "$bench/mem_paging/bench_mem_paging.elf" "rounds=$VMLAB_ROUNDS")
+  i_base=$(count_insns "$bench/mem_paging/bench_mem_paging_empty.elf" "")
+  if [ -n "$i_work" ] && [ -n "$i_base" ]; then
+    insns_per_round=$(awk -v w="$i_work" -v b="$i_base" -v r="$VMLAB_ROUNDS" 'BEGIN{printf "%.3f", (w-b)/r}')
+  fi
+fi
+rounds_of() { [ "$1" = vmlab ] && echo "$VMLAB_ROUNDS" || echo "$QEMU_ROUNDS"; }
+
+printf '\n%-11s %-6s %12s %9s %9s %9s %14s %12s\n' benchmark emu work best_s start_s net_s rate mips
 for name in cpu mem; do
   for label in vmlab qemu; do
     [ -n "${res[$name.$label.wall]:-}" ] || continue
@@ -108,12 +127,21 @@ for name in cpu mem; do
       rate=$(awk -v n="$work" -v t="${res[$name.$label.net]}" 'BEGIN{printf "%.2f Mtouch/s", n/t/1e6}')
       bname=mem_paging
     fi
-    printf '%-11s %-6s %12s %9s %9s %9s %14s\n' $bname $label "$work" "${res[$name.$label.wall]}" \
-      "${res[$name.$label.base]}" "${res[$name.$label.net]}" "$rate"
+    mips=""
+    if [ $name = cpu ]; then
+      mips=${res[$name.$label.rate]}
+    elif [ -n "$insns_per_round" ]; then
+      mips=$(awk -v p="$insns_per_round" -v r="$(rounds_of $label)" -v t="${res[$name.$label.net]}" \
+        'BEGIN{printf "%.1f", p*r/t/1e6}')
+      res[$name.$label.mips]=$mips
+    fi
+    printf '%-11s %-6s %12s %9s %9s %9s %14s %12s\n' $bname $label "$work" "${res[$name.$label.wall]}" \
+      "${res[$name.$label.base]}" "${res[$name.$label.net]}" "$rate" "${mips:-n/a}"
   done
 done
 echo "(work: instructions for cpu_loop, page touches for mem_paging; best of $runs runs;"
-echo " start_s = best wall time of the same guest built for 0 iterations, subtracted)"
+echo " start_s = best wall time of the same guest built for 0 iterations, subtracted;"
+echo " mem_paging mips: ${insns_per_round:-?} guest instructions per round, counted by vmlab)"
 
 # Cross-check: both emulators must compute the same checksum for the same count.
 if [ $ok_vmlab_cpu = 1 ] && [ $ok_qemu_cpu = 1 ]; then
@@ -123,6 +151,8 @@ if [ $ok_vmlab_cpu = 1 ] && [ $ok_qemu_cpu = 1 ]; then
 fi
 echo "interp_mips=${res[cpu.vmlab.rate]:-unavailable}"
 echo "qemu_tcg_mips=${res[cpu.qemu.rate]:-unavailable}"
+echo "interp_paging_mips=${res[mem.vmlab.mips]:-unavailable}"
+echo "qemu_tcg_paging_mips=${res[mem.qemu.mips]:-unavailable}"
 if [ -n "${res[cpu.vmlab.rate]:-}" ] && [ -n "${res[cpu.qemu.rate]:-}" ]; then
   echo "ratio_vmlab_over_qemu=$(awk -v a="${res[cpu.vmlab.rate]}" -v b="${res[cpu.qemu.rate]}" 'BEGIN{printf "%.4f", a/b}')"
 else
