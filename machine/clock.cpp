@@ -16,16 +16,27 @@ uint64_t Clock::host_ns() const {
 }
 
 uint64_t Clock::now_ns() const {
-  return mode_ == Mode::Deterministic ? virtual_ns_ : host_ns() - host_start_ns_;
+  if (mode_ != Mode::Deterministic) return host_ns() - host_start_ns_;
+  // Instructions retired since the last sync, if the counter is attached (and was not reset
+  // behind our back: a smaller value counts as none).
+  const uint64_t in_flight = (retired_ && *retired_ > retired_at_sync_) ? *retired_ - retired_at_sync_ : 0;
+  return virtual_ns_ + in_flight * kNsPerInstruction;
 }
 
 void Clock::advance_instructions(uint64_t n) {
   if (mode_ == Mode::Deterministic) virtual_ns_ += n * kNsPerInstruction;
+  if (retired_) retired_at_sync_ = *retired_;
+}
+
+void Clock::attach_instruction_counter(const uint64_t* retired) {
+  retired_ = retired;
+  retired_at_sync_ = retired ? *retired : 0;
 }
 
 void Clock::idle_until(uint64_t deadline_ns, uint64_t max_sleep_ns) {
   if (mode_ == Mode::Deterministic) {
-    virtual_ns_ = std::max(virtual_ns_, deadline_ns);
+    virtual_ns_ = std::max(now_ns(), deadline_ns);
+    if (retired_) retired_at_sync_ = *retired_;
     return;
   }
   uint64_t now = now_ns();
@@ -73,8 +84,9 @@ uint64_t Clock::instruction_budget(uint64_t max_slice, uint64_t realtime_slice) 
   if (mode_ == Mode::RealTime) return std::clamp<uint64_t>(realtime_slice, 1, max_slice);
   auto next = next_deadline();
   if (!next) return max_slice;
-  if (*next <= virtual_ns_) return 1;
-  uint64_t n = (*next - virtual_ns_ + kNsPerInstruction - 1) / kNsPerInstruction;
+  const uint64_t now = now_ns();
+  if (*next <= now) return 1;
+  uint64_t n = (*next - now + kNsPerInstruction - 1) / kNsPerInstruction;
   return std::clamp<uint64_t>(n, 1, max_slice);
 }
 

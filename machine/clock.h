@@ -36,6 +36,10 @@ class Clock {
   uint64_t now_ns() const;
   // The CPU retired `n` instructions (moves deterministic time; real time moves by itself).
   void advance_instructions(uint64_t n);
+  // Deterministic time also follows this counter of retired instructions (the CPU's
+  // CpuState::instructions_retired) between advance_instructions() calls, so a device read in
+  // the middle of a run slice (a PIT count, the RTC's update-in-progress bit) sees time move.
+  void attach_instruction_counter(const uint64_t* retired);
   // The CPU is idle until `deadline_ns`: deterministic time jumps there; real time sleeps, but
   // at most `max_sleep_ns` so the caller can notice stop requests.
   void idle_until(uint64_t deadline_ns, uint64_t max_sleep_ns = 10'000'000);
@@ -55,7 +59,9 @@ class Clock {
  private:
   uint64_t host_ns() const;
   Mode mode_;
-  uint64_t virtual_ns_ = 0;     // deterministic time
+  uint64_t virtual_ns_ = 0;     // deterministic time at the last advance_instructions()
+  const uint64_t* retired_ = nullptr;  // the CPU's retired-instruction counter, if attached
+  uint64_t retired_at_sync_ = 0;       // its value at the last advance_instructions()
   uint64_t host_start_ns_ = 0;  // real-time origin
   TimerId next_id_ = 1;
   std::map<std::pair<uint64_t, TimerId>, std::function<void()>> timers_;  // (deadline, id)

@@ -2,6 +2,8 @@
 // run_loop.cpp).
 #include "machine/machine.h"
 
+#include <ctime>
+
 #include <fmt/format.h>
 #include <stdexcept>
 
@@ -40,13 +42,34 @@ Machine::Machine(const MachineConfig& cfg, std::unique_ptr<cpu::ExecutionCore> c
 Machine::~Machine() { flush_output(); }
 
 // The machine's wiring, one line per port range, as a table (STYLE.md point 5).
+// --deterministic: the RTC starts at 2026-01-01 00:00:00 UTC, so guests reading the date
+// print the same thing every run.
+constexpr int64_t kDeterministicEpoch = 1767225600;
+
 void Machine::wire_devices() {
-  com1_ = std::make_unique<devices::SerialUart>(*serial_out_, &com1_irq_);
+  clock_.attach_instruction_counter(&vcpu_.s.instructions_retired);
+  pic_ = std::make_unique<devices::PicPair>();
+  for (unsigned irq = 0; irq < isa_irq_.size(); ++irq)
+    isa_irq_[irq].connect([this, irq](bool level) { pic_->set_irq(irq, level); });
+  vcpu_.intr = pic_.get();  // the PIC pair drives the CPU's INTR pin and answers INTA
+  pit_ = std::make_unique<devices::Pit8254>(clock_, &isa_irq_[0]);
+  port61_ = std::make_unique<devices::Port61>(clock_, *pit_);
+  // The RTC counts from the host's wall clock, or from a fixed date when runs must repeat.
+  rtc_ = std::make_unique<devices::CmosRtc>(clock_, &isa_irq_[8],
+                                            cfg_.deterministic ? kDeterministicEpoch : std::time(nullptr));
+  rtc_->fill_standard_nvram(mem_.ram_size());
+  com1_ = std::make_unique<devices::SerialUart>(*serial_out_, &isa_irq_[4]);
   debugcon_ = std::make_unique<devices::DebugConsole>(*debugcon_out_);
   try {
-    //      base   size  name        device       datasheet / reference
-    io_.add(0x0E9, 1,    "debugcon", *debugcon_);  // Bochs port E9 hack / QEMU -debugcon
-    io_.add(0x3F8, 8,    "com1",     *com1_);      // 16550A UART, COM1, IRQ 4 (PC/AT I/O map)
+    //      base   size  name          device            datasheet / reference
+    io_.add(0x020, 2,    "pic-master", pic_->master());  // 8259A master, IRQ 0-7
+    io_.add(0x040, 4,    "pit",        *pit_);           // 8254 PIT, channel 0 -> IRQ 0
+    io_.add(0x061, 1,    "port61",     *port61_);        // system control port B: PIT gate 2, OUT2, refresh
+    io_.add(0x070, 2,    "cmos",       *rtc_);           // MC146818 RTC + NVRAM, IRQ 8
+    io_.add(0x0A0, 2,    "pic-slave",  pic_->slave());   // 8259A slave on master IRQ 2, IRQ 8-15
+    io_.add(0x0E9, 1,    "debugcon",   *debugcon_);      // Bochs port E9 hack / QEMU -debugcon
+    io_.add(0x3F8, 8,    "com1",       *com1_);          // 16550A UART, COM1, IRQ 4 (PC/AT I/O map)
+    io_.add(0x4D0, 2,    "elcr",       pic_->elcr());    // PIIX edge/level control for the PICs
     for (const DebugExitConfig& d : cfg_.debug_exits) {
       debug_exits_.push_back(
           std::make_unique<devices::DebugExit>([this](uint32_t status) { request_exit(status); }));
@@ -116,6 +139,10 @@ void Machine::register_stats() {
 }
 
 void Machine::reset() {
+  pic_->reset();
+  pit_->reset();
+  port61_->reset();  // after the PIT: it pushes the channel-2 gate into it
+  rtc_->reset();
   com1_->reset();
   debugcon_->reset();
   for (auto& d : debug_exits_) d->reset();

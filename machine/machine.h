@@ -16,6 +16,7 @@
 //   Shutdown      -> (triple fault) reset and boot again; with -no-reboot: register dump, status 3
 //   InternalError -> message, status 1
 #pragma once
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -26,6 +27,10 @@
 
 #include "cpu/execution_core.h"
 #include "cpu/vcpu.h"
+#include "devices/cmos_rtc.h"
+#include "devices/pic8259.h"
+#include "devices/pit8254.h"
+#include "devices/port61.h"
 #include "devices/char_backend.h"
 #include "devices/debug_console.h"
 #include "devices/debug_exit.h"
@@ -109,7 +114,11 @@ class Machine {
   // Host back ends, then devices (devices hold references to back ends and IRQ lines).
   std::unique_ptr<devices::CharBackend> serial_out_;
   std::unique_ptr<devices::CharBackend> debugcon_out_;
-  IrqLine com1_irq_;  // ISA IRQ 4; unconnected until the PIC exists
+  std::array<IrqLine, 16> isa_irq_;  // ISA IRQ lines 0-15, each wired to the PIC pair
+  std::unique_ptr<devices::PicPair> pic_;
+  std::unique_ptr<devices::Pit8254> pit_;
+  std::unique_ptr<devices::Port61> port61_;
+  std::unique_ptr<devices::CmosRtc> rtc_;
   std::unique_ptr<devices::SerialUart> com1_;
   std::unique_ptr<devices::DebugConsole> debugcon_;
   std::vector<std::unique_ptr<devices::DebugExit>> debug_exits_;

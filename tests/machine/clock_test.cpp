@@ -72,3 +72,23 @@ TEST_CASE("clock_realtime_moves_with_the_host_and_ignores_instructions") {
   CHECK(c.now_ns() >= t0 + 2'000'000);
   CHECK(c.instruction_budget(1'000'000, 20'000) == 20'000);
 }
+
+TEST_CASE("deterministic_time_follows_the_attached_instruction_counter_within_a_slice") {
+  using vmlab::machine::Clock;
+  Clock clock(Clock::Mode::Deterministic);
+  uint64_t retired = 1000;  // a CPU that already ran before the counter was attached
+  clock.attach_instruction_counter(&retired);
+  CHECK(clock.now_ns() == 0);
+  retired += 7;  // mid-slice: the CPU has retired 7 more, the run loop has not synced yet
+  CHECK(clock.now_ns() == 7 * Clock::kNsPerInstruction);
+  clock.advance_instructions(7);  // end of the slice: no jump, no double counting
+  CHECK(clock.now_ns() == 7 * Clock::kNsPerInstruction);
+  retired = 5;  // counter reset behind the clock's back (e.g. a restore): time never goes back
+  CHECK(clock.now_ns() == 7 * Clock::kNsPerInstruction);
+  bool fired = false;
+  clock.schedule(20 * Clock::kNsPerInstruction, [&] { fired = true; });
+  CHECK(clock.instruction_budget(1000) == 13);
+  clock.idle_until(20 * Clock::kNsPerInstruction);
+  CHECK(clock.run_due() == 1);
+  CHECK(fired);
+}
