@@ -32,6 +32,7 @@ Machine::Machine(const MachineConfig& cfg, std::unique_ptr<cpu::ExecutionCore> c
   try {
     serial_out_ = devices::open_char_backend(cfg.serial);
     debugcon_out_ = devices::open_char_backend(cfg.debugcon);
+    com2_out_ = devices::open_char_backend("null");  // until -serial can be given twice
   } catch (const std::runtime_error& e) {
     throw SetupError(e.what());
   }
@@ -58,18 +59,45 @@ void Machine::wire_devices() {
   rtc_ = std::make_unique<devices::CmosRtc>(clock_, &isa_irq_[8],
                                             cfg_.deterministic ? kDeterministicEpoch : std::time(nullptr));
   rtc_->fill_standard_nvram(mem_.ram_size());
-  com1_ = std::make_unique<devices::SerialUart>(*serial_out_, &isa_irq_[4]);
+  // The A20 gate is on when either the 8042's output port or port 0x92 enables it (chipsets OR
+  // the two); a reset request from any device is carried out between run slices.
+  kbc_ = std::make_unique<devices::I8042>(
+      &isa_irq_[1], &isa_irq_[12], [this](bool on) { a20_from_kbc_ = on; update_a20(); },
+      [this] { request_reset(); });
+  port92_ = std::make_unique<devices::Port92>(
+      [this](bool on) { a20_from_port92_ = on; update_a20(); }, [this] { request_reset(); });
+  fw_cfg_ = std::make_unique<devices::FwCfg>(mem_.ram_size(), uint16_t(1));
+  acpi_pm_ = std::make_unique<devices::AcpiPm>(
+      clock_, &isa_irq_[9], [this] { request_exit(kExitOk); }, [this] { request_reset(); });
+  pci_bus_ = std::make_unique<devices::pci::PciBus>();
+  pci_host_ = std::make_unique<devices::pci::PciHost>(*pci_bus_, [this](bool) { request_reset(); });
+  host_bridge_ = std::make_unique<devices::pci::I440fxHostBridge>();
+  piix3_isa_ = std::make_unique<devices::pci::Piix3Isa>();
+  piix3_ide_ = std::make_unique<devices::pci::Piix3Ide>();
+  //            dev fn  name              function
+  pci_bus_->add(0,  0,  "i440fx",         *host_bridge_);  // host bridge 8086:1237
+  pci_bus_->add(1,  0,  "piix3-isa",      *piix3_isa_);    // ISA bridge 8086:7000, PIRQ routing
+  pci_bus_->add(1,  1,  "piix3-ide",      *piix3_ide_);    // IDE 8086:7010 (no drives yet)
+  com1_ = std::make_unique<devices::SerialUart>(*serial_out_, &isa_irq_[4], &clock_);
+  com2_ = std::make_unique<devices::SerialUart>(*com2_out_, &isa_irq_[3], &clock_);
   debugcon_ = std::make_unique<devices::DebugConsole>(*debugcon_out_);
   try {
     //      base   size  name          device            datasheet / reference
     io_.add(0x020, 2,    "pic-master", pic_->master());  // 8259A master, IRQ 0-7
     io_.add(0x040, 4,    "pit",        *pit_);           // 8254 PIT, channel 0 -> IRQ 0
+    io_.add(0x060, 1,    "i8042-data", kbc_->data_port());     // 8042 data; keyboard IRQ 1, mouse IRQ 12
     io_.add(0x061, 1,    "port61",     *port61_);        // system control port B: PIT gate 2, OUT2, refresh
+    io_.add(0x064, 1,    "i8042-cmd",  kbc_->command_port());  // 8042 status / command
     io_.add(0x070, 2,    "cmos",       *rtc_);           // MC146818 RTC + NVRAM, IRQ 8
+    io_.add(0x092, 1,    "port92",     *port92_);        // system control port A: fast A20, reset
     io_.add(0x0A0, 2,    "pic-slave",  pic_->slave());   // 8259A slave on master IRQ 2, IRQ 8-15
     io_.add(0x0E9, 1,    "debugcon",   *debugcon_);      // Bochs port E9 hack / QEMU -debugcon
+    io_.add(0x2F8, 8,    "com2",       *com2_);          // 16550A UART, COM2, IRQ 3 (output discarded for now)
     io_.add(0x3F8, 8,    "com1",       *com1_);          // 16550A UART, COM1, IRQ 4 (PC/AT I/O map)
     io_.add(0x4D0, 2,    "elcr",       pic_->elcr());    // PIIX edge/level control for the PICs
+    io_.add(0x510, 2,    "fw_cfg",     *fw_cfg_);        // QEMU fw_cfg: selector 0x510, data 0x511
+    io_.add(0x600, devices::AcpiPm::kBlockSize, "acpi-pm", *acpi_pm_);  // PIIX4-style PM block, SCI IRQ 9
+    io_.add(0xCF8, 8,    "pci-host",   *pci_host_);      // PCI configuration mechanism #1, 0xCF9 reset
     for (const DebugExitConfig& d : cfg_.debug_exits) {
       debug_exits_.push_back(
           std::make_unique<devices::DebugExit>([this](uint32_t status) { request_exit(status); }));
@@ -139,21 +167,44 @@ void Machine::register_stats() {
 }
 
 void Machine::reset() {
+  reset_requested_.store(false);
   pic_->reset();
   pit_->reset();
   port61_->reset();  // after the PIT: it pushes the channel-2 gate into it
   rtc_->reset();
+  kbc_->reset();     // announces its A20 state again
+  port92_->reset();
+  fw_cfg_->reset();
+  acpi_pm_->reset();
+  pci_host_->reset();
+  host_bridge_->reset();
+  piix3_isa_->reset();
+  piix3_ide_->reset();
   com1_->reset();
+  com2_->reset();
   debugcon_->reset();
   for (auto& d : debug_exits_) d->reset();
-  mem_.set_a20(true);
-  vcpu_.tlb.flush_all();
+  a20_from_kbc_ = true;   // as a BIOS leaves it: the 8042 output port enables A20
+  a20_from_port92_ = false;
+  update_a20();
   core_->flush_code_cache();
   cpu::reset_cpu_state(vcpu_.s);
   vcpu_.attention.fetch_and(~(cpu::kAttnShutdown | cpu::kAttnStop));
   if (boot_) boot_(*this);
   // The boot step may have loaded code over pages the core had decoded.
   core_->flush_code_cache();
+}
+
+void Machine::update_a20() {
+  const bool on = a20_from_kbc_ || a20_from_port92_;
+  if (on == mem_.a20()) return;
+  mem_.set_a20(on);
+  vcpu_.tlb.flush_all();  // every cached translation folded the old A20 mask in
+}
+
+void Machine::request_reset() {
+  reset_requested_.store(true);
+  vcpu_.attention.fetch_or(cpu::kAttnStop);
 }
 
 void Machine::request_exit(uint32_t status) {

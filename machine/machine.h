@@ -27,6 +27,13 @@
 
 #include "cpu/execution_core.h"
 #include "cpu/vcpu.h"
+#include "devices/acpi_pm.h"
+#include "devices/fw_cfg.h"
+#include "devices/i8042.h"
+#include "devices/pci/pci_bus.h"
+#include "devices/pci/pci_host.h"
+#include "devices/pci/piix3.h"
+#include "devices/port92.h"
 #include "devices/cmos_rtc.h"
 #include "devices/pic8259.h"
 #include "devices/pit8254.h"
@@ -52,6 +59,8 @@ enum class StopKind : uint8_t {
   InstructionLimit,   // --max-instructions reached: status 0
   Signal,             // SIGINT / SIGTERM: status 128 + signal
   InternalError,      // the core failed: status 1
+  ResetRequested,     // -no-reboot and the guest asked for a reset (8042 0xFE, port 0x92,
+                      // 0xCF9, ACPI reset register): status 0, as QEMU
 };
 
 struct RunResult {
@@ -82,6 +91,8 @@ class Machine {
   void request_exit(uint32_t status);
   // Async-signal-safe: only atomics. The run loop stops with status 128 + sig.
   void request_stop_from_signal(int sig);
+  // A device asked for a system reset: done at the next slice boundary (or exit, -no-reboot).
+  void request_reset();
 
   const MachineConfig& config() const { return cfg_; }
   GuestMemory& memory() { return mem_; }
@@ -98,6 +109,7 @@ class Machine {
 
  private:
   void wire_devices();
+  void update_a20();
   void register_stats();
   bool handle_halt(RunResult& out);
   RunResult finish(StopKind kind, int status, std::string message);
@@ -114,12 +126,24 @@ class Machine {
   // Host back ends, then devices (devices hold references to back ends and IRQ lines).
   std::unique_ptr<devices::CharBackend> serial_out_;
   std::unique_ptr<devices::CharBackend> debugcon_out_;
+  std::unique_ptr<devices::CharBackend> com2_out_;
   std::array<IrqLine, 16> isa_irq_;  // ISA IRQ lines 0-15, each wired to the PIC pair
   std::unique_ptr<devices::PicPair> pic_;
   std::unique_ptr<devices::Pit8254> pit_;
   std::unique_ptr<devices::Port61> port61_;
   std::unique_ptr<devices::CmosRtc> rtc_;
+  std::unique_ptr<devices::I8042> kbc_;
+  std::unique_ptr<devices::Port92> port92_;
+  std::unique_ptr<devices::FwCfg> fw_cfg_;
+  std::unique_ptr<devices::AcpiPm> acpi_pm_;
+  std::unique_ptr<devices::pci::PciBus> pci_bus_;
+  std::unique_ptr<devices::pci::PciHost> pci_host_;
+  std::unique_ptr<devices::pci::I440fxHostBridge> host_bridge_;
+  std::unique_ptr<devices::pci::Piix3Isa> piix3_isa_;
+  std::unique_ptr<devices::pci::Piix3Ide> piix3_ide_;
   std::unique_ptr<devices::SerialUart> com1_;
+  std::unique_ptr<devices::SerialUart> com2_;
+  bool a20_from_kbc_ = true, a20_from_port92_ = false;  // A20 is on when either asks for it
   std::unique_ptr<devices::DebugConsole> debugcon_;
   std::vector<std::unique_ptr<devices::DebugExit>> debug_exits_;
 
@@ -127,6 +151,7 @@ class Machine {
   std::atomic<bool> exit_requested_{false};
   std::atomic<uint32_t> exit_status_{0};
   std::atomic<int> stop_signal_{0};
+  std::atomic<bool> reset_requested_{false};  // a device asked for a reset; done between slices
   uint64_t instructions_ = 0;  // retired, as reported by the core's exits
   uint64_t resets_ = 0;        // reboots after a triple fault
   uint64_t halts_idle_ = 0;    // HLTs the run loop slept through

@@ -54,6 +54,13 @@ RunResult Machine::run() {
       return finish(StopKind::Signal, 128 + sig, fmt::format("stopped by signal {}", sig));
     if (exit_requested_.load())
       return finish(StopKind::GuestExit, int(exit_status_.load() & 0xFF), "");
+    if (reset_requested_.load()) {
+      if (cfg_.no_reboot)
+        return finish(StopKind::ResetRequested, kExitOk, "guest requested a reset; -no-reboot: stopping");
+      ++resets_;
+      reset();
+      continue;
+    }
     if (cfg_.max_instructions && instructions_ >= cfg_.max_instructions)
       return finish(StopKind::InstructionLimit, kExitOk,
                     fmt::format("instruction limit reached ({} instructions)", instructions_));

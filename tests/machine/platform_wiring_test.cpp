@@ -1,0 +1,131 @@
+// The PC platform as the machine wires it: each test drives the ports a guest would, through
+// a scripted core (no interpreter), and checks what the machine does.
+#include <doctest/doctest.h>
+
+#include <deque>
+#include <functional>
+
+#include "machine/machine.h"
+
+using namespace vmlab;
+using machine::Machine;
+using machine::MachineConfig;
+using machine::StopKind;
+
+namespace {
+
+// Runs each scripted guest action once, then reports Attention (as after an I/O write).
+class ScriptedCore : public cpu::ExecutionCore {
+ public:
+  std::deque<std::function<void(cpu::Vcpu&)>> actions;
+  int flushes = 0;
+  const char* name() const override { return "scripted"; }
+  cpu::Exit run(cpu::Vcpu& v, uint64_t) override {
+    if (actions.empty()) return cpu::Exit{cpu::ExitReason::InternalError, 0, "script ran out"};
+    auto a = actions.front();
+    actions.pop_front();
+    a(v);
+    return cpu::Exit{cpu::ExitReason::Attention, 1, ""};
+  }
+  void flush_code_cache() override { ++flushes; }
+};
+
+struct Rig {
+  ScriptedCore* core;
+  std::unique_ptr<Machine> m;
+  explicit Rig(bool no_reboot = false) {
+    MachineConfig c;
+    c.ram_bytes = 4 << 20;
+    c.serial = "null";
+    c.debugcon = "null";
+    c.deterministic = true;
+    c.no_reboot = no_reboot;
+    c.debug_exits.push_back({0xF4, 4});
+    auto sc = std::make_unique<ScriptedCore>();
+    core = sc.get();
+    m = std::make_unique<Machine>(c, std::move(sc));
+    m->reset();
+  }
+  uint32_t in(uint16_t port, unsigned width) { return m->io().read(port, width); }
+  void out(uint16_t port, unsigned width, uint32_t v) { m->io().write(port, width, v); }
+};
+
+}  // namespace
+
+TEST_CASE("a20_is_on_when_either_the_8042_output_port_or_port_92_enables_it") {
+  Rig r;
+  CHECK(r.m->memory().a20());          // as a BIOS leaves it
+  r.out(0x64, 1, 0xD1);                // write output port: bit 1 (A20) clear, bit 0 (no reset) set
+  r.out(0x60, 1, 0x01);
+  CHECK_FALSE(r.m->memory().a20());
+  r.out(0x92, 1, 0x02);                // fast A20
+  CHECK(r.m->memory().a20());
+  CHECK(r.in(0x92, 1) == 0x02);
+  r.out(0x92, 1, 0x00);
+  CHECK_FALSE(r.m->memory().a20());
+  r.out(0x64, 1, 0xDF);                // 8042 "enable A20" shortcut
+  CHECK(r.m->memory().a20());
+}
+
+TEST_CASE("keyboard_controller_reset_reboots_the_machine_and_stops_it_under_no_reboot") {
+  {
+    Rig r(/*no_reboot=*/true);
+    r.core->actions.push_back([](cpu::Vcpu& v) { v.io.write(0x64, 1, 0xFE); });
+    auto res = r.m->run();
+    CHECK(res.kind == StopKind::ResetRequested);
+    CHECK(res.status == 0);
+  }
+  {
+    Rig r;
+    const int flushes_before = r.core->flushes;
+    r.core->actions.push_back([](cpu::Vcpu& v) {
+      v.s.gpr[cpu::EAX] = 0x1234;
+      v.io.write(0x92, 1, 0x01);  // port 0x92 fast reset
+    });
+    r.core->actions.push_back([](cpu::Vcpu& v) {
+      CHECK(v.s.gpr[cpu::EAX] == 0);  // the CPU was reset in between
+      v.io.write(0xF4, 1, 0);
+    });
+    auto res = r.m->run();
+    CHECK(res.kind == StopKind::GuestExit);
+    CHECK(r.core->flushes > flushes_before);  // reset drops the decoded code
+  }
+}
+
+TEST_CASE("acpi_s5_sleep_request_powers_off_with_status_0") {
+  Rig r;
+  r.core->actions.push_back([](cpu::Vcpu& v) { v.io.write(0x604, 2, 0x2000); });  // SLP_EN, type 0
+  auto res = r.m->run();
+  CHECK(res.kind == StopKind::GuestExit);
+  CHECK(res.status == 0);
+}
+
+TEST_CASE("pci_configuration_space_shows_the_i440fx_and_piix3_and_nothing_else") {
+  Rig r;
+  r.out(0xCF8, 4, 0x80000000);         // 00:00.0 register 0
+  CHECK(r.in(0xCFC, 4) == 0x12378086);
+  r.out(0xCF8, 4, 0x80000800);         // 00:01.0
+  CHECK(r.in(0xCFC, 4) == 0x70008086);
+  r.out(0xCF8, 4, 0x80000900);         // 00:01.1
+  CHECK(r.in(0xCFC, 4) == 0x70108086);
+  r.out(0xCF8, 4, 0x80001000);         // 00:02.0: nothing there
+  CHECK(r.in(0xCFC, 4) == 0xFFFFFFFF);
+}
+
+TEST_CASE("fw_cfg_and_cmos_describe_the_machine") {
+  Rig r;
+  r.out(0x510, 2, 0x0000);             // FW_CFG_SIGNATURE
+  char sig[5] = {};
+  for (int i = 0; i < 4; ++i) sig[i] = char(r.in(0x511, 1));
+  CHECK(std::string(sig) == "QEMU");
+  r.out(0x70, 1, 0x15);                // base memory in KiB
+  uint32_t base = r.in(0x71, 1);
+  r.out(0x70, 1, 0x16);
+  base |= r.in(0x71, 1) << 8;
+  CHECK(base == 640);
+  r.out(0x70, 1, 0x17);                // extended memory above 1 MiB in KiB
+  uint32_t ext = r.in(0x71, 1);
+  r.out(0x70, 1, 0x18);
+  ext |= r.in(0x71, 1) << 8;
+  CHECK(ext == (4 << 10) - 1024);
+}
