@@ -250,12 +250,10 @@ Fault far_return(Vcpu& v, unsigned opsize, uint16_t pop_bytes) {
   }
   // Return to an outer privilege level: the caller's SS:ESP sits above the parameters.
   stack_adjust(st, pop_bytes);
-  uint32_t new_esp = 0, ss_raw = 0;
-  VMLAB_TRY(stack_pop(v, st, sz, new_esp));
-  VMLAB_TRY(stack_pop(v, st, sz, ss_raw));
-  const uint16_t ss_sel = uint16_t(ss_raw);
+  uint32_t new_esp = 0;
+  uint16_t ss_sel = 0;
   Descriptor ssd;
-  VMLAB_TRY(check_stack_segment(v, ss_sel, rpl, ssd, kGP, false));
+  VMLAB_TRY(pop_outer_stack(v, st, sz, rpl, new_esp, ss_sel, ssd));
   if (eip > cs.limit()) return fault_gp(0);
   VMLAB_TRY(mark_accessed(v, cs_sel, cs));
   VMLAB_TRY(mark_accessed(v, ss_sel, ssd));

@@ -73,6 +73,10 @@ Fault stack_pop(Vcpu& v, StackCursor& st, unsigned bytes, uint32_t& value);
 // Reads at the cursor + `skip` bytes without moving it.
 Fault stack_peek(Vcpu& v, const StackCursor& st, uint32_t skip, unsigned bytes, uint32_t& value);
 void stack_adjust(StackCursor& st, uint32_t add);
+// RET far / IRET to an outer level: pops the outer ESP then SS (each `bytes` wide) and checks
+// SS against the privilege level returned to (`rpl`), #GP(sel) / #SS(sel) as MOV SS would.
+Fault pop_outer_stack(Vcpu& v, StackCursor& st, unsigned bytes, unsigned rpl, uint32_t& esp,
+                      uint16_t& ss_sel, Descriptor& ssd);
 // The ESP a return to an outer level leaves: the popped value for a 32-bit SS; for a 16-bit
 // SS only SP changes and ESP[31:16] keeps the inner stack's bits, as on hardware (the
 // "espfix" leak operating systems work around).

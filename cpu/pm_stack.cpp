@@ -64,6 +64,15 @@ Fault stack_pop(Vcpu& v, StackCursor& st, unsigned bytes, uint32_t& value) {
   return kNoFault;
 }
 
+Fault pop_outer_stack(Vcpu& v, StackCursor& st, unsigned bytes, unsigned rpl, uint32_t& esp,
+                      uint16_t& ss_sel, Descriptor& ssd) {
+  uint32_t ss_raw = 0;
+  VMLAB_TRY(stack_pop(v, st, bytes, esp));
+  VMLAB_TRY(stack_pop(v, st, bytes, ss_raw));
+  ss_sel = uint16_t(ss_raw);
+  return check_stack_segment(v, ss_sel, rpl, ssd, kGP, false);
+}
+
 void stack_adjust(StackCursor& st, uint32_t add) {
   uint32_t m = sp_mask(st);
   st.esp = (st.esp & ~m) | ((st.esp + add) & m);
