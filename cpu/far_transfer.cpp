@@ -120,6 +120,16 @@ Fault check_return_code_segment(Vcpu& v, uint16_t cs_sel, Descriptor& cs) {
   return kNoFault;
 }
 
+// JMP far to a code segment at the current privilege level (directly or through a call gate):
+// the offset must be inside the segment; then the accessed bit, CS and EIP.
+static Fault enter_code_same_level(Vcpu& v, uint16_t sel, Descriptor& d, uint32_t eip) {
+  if (eip > d.limit()) return fault_gp(0);
+  VMLAB_TRY(mark_accessed(v, sel, d));
+  load_cs_protected(v.s, sel, d, v.s.cpl);
+  v.s.eip = eip;
+  return kNoFault;
+}
+
 Fault far_jump(Vcpu& v, uint16_t sel, uint32_t offset, unsigned opsize, uint32_t next_eip) {
   CpuState& s = v.s;
   if (!protected_mode(s) || v86_mode(s)) return real_transfer_cs(s, sel, mask_ip(offset, opsize));
@@ -128,12 +138,7 @@ Fault far_jump(Vcpu& v, uint16_t sel, uint32_t offset, unsigned opsize, uint32_t
   VMLAB_TRY(fetch_descriptor(v, sel, d));
   if (d.s()) {
     VMLAB_TRY(check_direct_code(s, sel, d));
-    uint32_t eip = mask_ip(offset, opsize);
-    if (eip > d.limit()) return fault_gp(0);
-    VMLAB_TRY(mark_accessed(v, sel, d));
-    load_cs_protected(s, sel, d, s.cpl);
-    s.eip = eip;
-    return kNoFault;
+    return enter_code_same_level(v, sel, d, mask_ip(offset, opsize));
   }
   switch (d.type()) {
     case kCallGate16:
@@ -141,12 +146,7 @@ Fault far_jump(Vcpu& v, uint16_t sel, uint32_t offset, unsigned opsize, uint32_t
       uint16_t cs_sel = 0;
       Descriptor cs;
       VMLAB_TRY(gate_target(v, sel, d, false, cs_sel, cs));
-      uint32_t eip = d.gate_offset();
-      if (eip > cs.limit()) return fault_gp(0);
-      VMLAB_TRY(mark_accessed(v, cs_sel, cs));
-      load_cs_protected(s, cs_sel, cs, s.cpl);
-      s.eip = eip;
-      return kNoFault;
+      return enter_code_same_level(v, cs_sel, cs, d.gate_offset());
     }
     case kTaskGate:
     case kTss16Avail:
