@@ -12,6 +12,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <type_traits>
+#include "cpu/fpu_state.h"
 
 namespace vmlab::cpu {
 
@@ -99,6 +100,7 @@ struct CpuState {
   uint32_t cr2 = 0, cr3 = 0, cr4 = 0;
   uint32_t dr[8] = {0, 0, 0, 0, 0xFFFF0FF0, 0x400, 0xFFFF0FF0, 0x400};  // DR4/5 alias 6/7
   MsrState msr{};
+  FpuState fpu{};               // x87 / MMX / SSE registers (cpu/fpu_state.h)
   PendingEvents events{};
   uint8_t cpl = 0;               // current privilege level (CS.RPL in protected mode, 3 in V86)
   uint8_t a20_pad[3] = {};

@@ -130,7 +130,7 @@ DecodeStatus decode(const uint8_t* bytes, unsigned avail, bool code32, Insn& out
     if (!bs.need(1)) return bs.status;
     const uint8_t p = bytes[bs.pos];
     switch (p) {
-      case 0x66: i.op32 = !code32; break;
+      case 0x66: i.op32 = !code32; i.opsize_prefix = true; break;
       case 0x67: i.addr32 = !code32; break;
       case 0xF0: i.lock = true; break;
       case 0xF2: i.rep = Rep::Repne; break;

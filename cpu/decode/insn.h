@@ -28,6 +28,7 @@ struct Insn {
   bool op32 = false;      // operand size 32 (after 66)
   bool addr32 = false;    // address size 32 (after 67)
   bool lock = false;      // F0 prefix
+  bool opsize_prefix = false;  // a 66 prefix was present (SSE selects packed-double forms by it)
   bool has_modrm = false;
   bool is_mem = false;    // ModRM names a memory operand
   Rep rep = Rep::None;
