@@ -15,11 +15,13 @@ uint32_t str4(const char* p) {
   return v;
 }
 
-// Leaf 1 EDX: DE PSE TSC MSR PAE CX8 SEP MTRR PGE CMOV PAT PSE36. Not FPU, VME, MCE, APIC,
-// MCA, MMX, FXSR, SSE: those are not implemented.
-constexpr uint32_t kFeaturesEdx = (1u << 2) | (1u << 3) | (1u << 4) | (1u << 5) | (1u << 6) |
-                                  (1u << 8) | (1u << 11) | (1u << 12) | (1u << 13) |
-                                  (1u << 15) | (1u << 16) | (1u << 17);
+// Leaf 1 EDX: FPU DE PSE TSC MSR PAE CX8 APIC SEP MTRR PGE CMOV PAT PSE36 MMX FXSR SSE SSE2
+// (MMX/SSE/SSE2: cpu/simd, docs/simd.md). Not VME, MCE, MCA, CLFSH, SS, HTT: those are not
+// implemented. (APIC: the machine wires a local APIC per CPU.)
+constexpr uint32_t kFeaturesEdx = (1u << 0) | (1u << 2) | (1u << 3) | (1u << 4) | (1u << 5) |
+                                  (1u << 6) | (1u << 8) | (1u << 9) | (1u << 11) | (1u << 12) | (1u << 13) |
+                                  (1u << 15) | (1u << 16) | (1u << 17) | (1u << 23) | (1u << 24) |
+                                  (1u << 25) | (1u << 26);
 constexpr uint32_t kExtFeaturesEdx = 1u << 20;  // NX (PAE page tables with EFER.NXE)
 
 // Pentium II cache/TLB descriptors: ITLB 4K/4M, DTLB 4K/4M, 16K L1I, 16K L1D, 512K L2.

@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <string>
 
+namespace vmlab::machine { class Stats; }
+
 namespace vmlab::cpu {
 
 class Vcpu;
@@ -38,6 +40,9 @@ class ExecutionCore {
   virtual void invalidate_code_page(uint64_t page) { (void)page; }
   // Drops every cached decode/translation (mode switches that change decoding, restore).
   virtual void flush_code_cache() {}
+  // Adds the core's own counters (KVM: exits by reason, I/O exits by port) to the machine's
+  // statistics; called once by Machine::register_stats.
+  virtual void register_stats(machine::Stats& stats) { (void)stats; }
 };
 
 }  // namespace vmlab::cpu

@@ -201,9 +201,21 @@ Exit Interpreter::run(Vcpu& v, uint64_t budget) {
     }
     if (s.events.halted) return finish(ExitReason::Halted);
 
+    // A debugger attached (breakpoints, watchpoints, stepping): one instruction at a time, and
+    // stop before a breakpoint's instruction.
+    const bool debugging = v.debug.active();
+    if (debugging) {
+      const uint32_t lin = s.seg[CS].base + s.eip;
+      if (!v.debug.skip_breakpoint_once && v.debug.has_breakpoint(lin)) {
+        v.debug.hit = {DebugStop::Breakpoint, lin, WatchKind::Write};
+        return finish(ExitReason::Breakpoint);
+      }
+      v.debug.skip_breakpoint_once = false;
+    }
+
     // One instruction at a time in a shadow and when single-stepping (TF).
     const bool trap_after = s.eflags & TF;
-    const bool single = shadow || trap_after;
+    const bool single = shadow || trap_after || debugging;
     s.events.interrupt_shadow = 0;
 
     uint32_t eip = s.eip;
@@ -254,6 +266,14 @@ Exit Interpreter::run(Vcpu& v, uint64_t budget) {
     if (trap_after && !faulted) {
       s.dr[6] |= 0x4000;
       deliver_event(v, Event{EventKind::Exception, kDB, false, 0, s.eip});
+    }
+    if (debugging) {
+      // A watched access completed (the instruction retired), or one step is done.
+      if (v.debug.hit.kind == DebugStop::Watchpoint) return finish(ExitReason::Breakpoint);
+      if (v.debug.single_step) {
+        v.debug.hit = {DebugStop::Step, s.seg[CS].base + s.eip, WatchKind::Write};
+        return finish(ExitReason::Breakpoint);
+      }
     }
   }
 }

@@ -1,6 +1,9 @@
 // Model-specific registers (SDM Vol. 4) as a P6 answers them: TSC, APIC_BASE, SYSENTER_*,
-// MTRRs, PAT, EFER (NXE only), MISC_ENABLE, PLATFORM_ID, BIOS_SIGN_ID. Anything else is
-// #GP(0), as is a write of a reserved bit.
+// MTRRs, PAT, EFER (NXE only), MISC_ENABLE, PLATFORM_ID, BIOS_SIGN_ID, and the read-only vmlab
+// MSRs 0x40000020-0x40000022 (docs/guest_interface.md). Anything else is #GP(0), as is a write
+// of a reserved bit.
+#include <chrono>
+
 #include "cpu/cpu_model.h"
 #include "cpu/protected_mode.h"
 #include "cpu/vcpu.h"
@@ -15,6 +18,8 @@ enum : uint32_t {
   kMsrMtrrVarLast = 0x20F, kMsrMtrrFix64k = 0x250, kMsrMtrrFix16k80 = 0x258,
   kMsrMtrrFix16kA0 = 0x259, kMsrMtrrFix4kFirst = 0x268, kMsrMtrrFix4kLast = 0x26F,
   kMsrPat = 0x277, kMsrMtrrDefType = 0x2FF, kMsrEfer = 0xC0000080,
+  // vmlab's own, in the range reserved for hypervisors (docs/guest_interface.md): read-only.
+  kMsrVmlabHostNs = 0x40000020, kMsrVmlabInsns = 0x40000021, kMsrVmlabExits = 0x40000022,
 };
 
 constexpr uint64_t kPhysMask = ((1ull << kCpuPhysAddrBits) - 1) & ~0xFFFull;
@@ -62,6 +67,18 @@ Fault read_msr(Vcpu& v, uint32_t index, uint64_t& value) {
     case kMsrPat: value = m.pat; return kNoFault;
     case kMsrMtrrDefType: value = m.mtrr_def_type; return kNoFault;
     case kMsrEfer: value = m.efer; return kNoFault;
+    // Host time, so guest benchmarks are not distorted by the guest's virtual clock.
+    case kMsrVmlabHostNs:
+      value = uint64_t(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                           std::chrono::steady_clock::now().time_since_epoch()).count());
+      return kNoFault;
+    case kMsrVmlabInsns: value = v.s.instructions_retired; return kNoFault;
+    // The interpreter never leaves guest execution for an exit handler: 0. A core with exits
+    // (KVM) answers this MSR itself; others do not have the counter yet: #GP, "unknown".
+    case kMsrVmlabExits:
+      if (v.technique_id != 0) return fault_gp(0);
+      value = 0;
+      return kNoFault;
     default: return fault_gp(0);
   }
 }

@@ -27,7 +27,9 @@ constexpr uint32_t kCr0Writable = CR0_PE | CR0_MP | CR0_EM | CR0_TS | CR0_NE | C
                                   CR0_AM | CR0_NW | CR0_CD | CR0_PG;
 constexpr uint32_t kCr0PagingBits = CR0_PG | CR0_WP | CR0_PE;
 // CR4 bits for features the CPU model advertises (cpuid.cpp): anything else is #GP(0).
-constexpr uint32_t kCr4Supported = CR4_TSD | CR4_DE | CR4_PSE | CR4_PAE | CR4_PGE | CR4_PCE;
+// OSFXSR (FXSR) and OSXMMEXCPT (SSE): the OS's promises that cpu/simd checks.
+constexpr uint32_t kCr4Supported = CR4_TSD | CR4_DE | CR4_PSE | CR4_PAE | CR4_PGE | CR4_PCE |
+                                   CR4_OSFXSR | CR4_OSXMMEXCPT;
 constexpr uint32_t kCr4PagingBits = CR4_PSE | CR4_PAE | CR4_PGE;
 
 }  // namespace

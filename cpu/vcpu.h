@@ -10,6 +10,7 @@
 #include <atomic>
 #include <cstdint>
 #include "cpu/cpu_state.h"
+#include "cpu/debug_hooks.h"
 #include "machine/guest_memory.h"
 #include "machine/io_bus.h"
 #include "machine/irq.h"
@@ -46,9 +47,13 @@ class Vcpu {
   machine::IoBus& io;
   machine::MmioBus& mmio;
   machine::InterruptSource* intr = nullptr;  // the INTR pin; nullptr = nothing connected
+  // FERR#: asserted while an unmasked x87 exception is pending and CR0.NE=0 (PC-compatible
+  // error reporting through IRQ13); nullptr = not wired. See cpu/fpu/x87_exceptions.h.
+  machine::IrqLine* ferr = nullptr;
   mmu::Mmu mmu;
   mmu::Tlb tlb;
   CpuCounters counters;
+  DebugHooks debug;  // breakpoints, single-step, watchpoints (gdb stub); empty = no cost
   std::atomic<uint32_t> attention{0};
   int index = 0;  // 0 = bootstrap processor
   // Which technique runs this vCPU (reported by CPUID leaf 0x40000001): 0 interp, 1 bt, 2 trap,

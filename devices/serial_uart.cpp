@@ -262,6 +262,11 @@ void SerialUart::write_reg(unsigned reg, uint8_t v) {
   }
 }
 
+bool SerialUart::rx_interrupt_enabled() const {
+  if (!(state_.ier & kIerRda) || (state_.mcr & kMcrLoop)) return false;
+  return !out2_gates_ || (state_.mcr & kMcrOut2);
+}
+
 void SerialUart::update_irq() {
   if (!irq_) return;
   bool level = interrupt_pending();

@@ -93,6 +93,9 @@ class SerialUart : public machine::BusDevice {
   // Host configuration, not device state: whether MCR.OUT2 gates the IRQ line (PC boards: yes).
   void set_out2_gates_irq(bool gate) { out2_gates_ = gate; update_irq(); }
   bool interrupt_pending() const { return (iir() & kIirNone) == 0; }  // the chip's INTR pin
+  // Whether a received byte would raise the IRQ line: IER.RDA set, the OUT2 gate open and not
+  // in loopback (where SIN is cut off). The machine waits for host input only when it can.
+  bool rx_interrupt_enabled() const;
   // One character time in ns at the current divisor and LCR (start+data+parity+stop bits).
   uint64_t char_time_ns() const;
 

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "cpu/interpreter.h"
+#include "kvm_backend/kvm_core.h"
 #include "machine/setup_error.h"
 
 namespace vmlab::machine {
@@ -17,10 +18,16 @@ std::unique_ptr<cpu::ExecutionCore> make_execution_core(const MachineConfig& cfg
     o.jump_cache = cfg.interp_jump_cache;
     return std::make_unique<cpu::Interpreter>(o);
   }
-  if (backend == "bt" || backend == "trap" || backend == "kvm")
+  if (backend == "kvm") return kvm_backend::make_kvm_core(cfg);  // SetupError if KVM is unusable
+  if (backend == "bt" || backend == "trap")
     throw SetupError(fmt::format("--backend {}: not implemented yet (use --backend interp)", backend));
-  throw SetupError(fmt::format("--backend {}: unknown technique (choose interp; bt, trap and kvm "
+  throw SetupError(fmt::format("--backend {}: unknown technique (choose interp or kvm; bt and trap "
                                "are planned)", backend));
+}
+
+const std::vector<std::string>& implemented_backends() {
+  static const std::vector<std::string> names{"interp", "kvm"};  // add bt, trap when they land
+  return names;
 }
 
 }  // namespace vmlab::machine

@@ -124,4 +124,11 @@ std::vector<std::pair<std::string, Bus::RegionCounts>> Bus::region_counts() cons
   return out;
 }
 
+std::vector<Bus::RegionInfo> Bus::regions() const {
+  std::vector<RegionInfo> out;
+  out.reserve(regions_.size());
+  for (const auto& [base, r] : regions_) out.push_back({r.base, r.size, r.name});
+  return out;
+}
+
 }  // namespace vmlab::machine

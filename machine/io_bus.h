@@ -43,6 +43,9 @@ class Bus {
   struct RegionCounts { uint64_t reads = 0, writes = 0; };
   const BusStats& stats() const { return stats_; }
   std::vector<std::pair<std::string, RegionCounts>> region_counts() const;
+  // The map itself, by base address (the monitor's `info mtree`).
+  struct RegionInfo { uint64_t base, size; std::string name; };
+  std::vector<RegionInfo> regions() const;
   // Per-address counts of the first accesses to each address (I/O by port). Bounded in size.
   const std::map<uint64_t, RegionCounts>& address_counts() const { return by_address_; }
   const std::string& name() const { return name_; }

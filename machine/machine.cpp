@@ -28,15 +28,14 @@ Machine::Machine(const MachineConfig& cfg, std::unique_ptr<cpu::ExecutionCore> c
   }
   vcpu_.tlb.enabled = cfg.tlb;
   // Writes to pages the core decoded from drop the stale decodes (self-modifying code, loaders).
-  mem_.set_code_write_listener([this](uint64_t page) { core_->invalidate_code_page(page); });
-  try {
-    serial_out_ = devices::open_char_backend(cfg.serial);
-    debugcon_out_ = devices::open_char_backend(cfg.debugcon);
-    com2_out_ = devices::open_char_backend("null");  // until -serial can be given twice
-  } catch (const std::runtime_error& e) {
-    throw SetupError(e.what());
-  }
+  // Every vCPU's core decoded from shared memory, so every core hears of the write.
+  mem_.set_code_write_listener([this](uint64_t page) {
+    core_->invalidate_code_page(page);
+    for (auto& c : ap_cores_) c->invalidate_code_page(page);
+  });
+  open_char_backends();
   wire_devices();
+  wire_cpus();
   register_stats();
 }
 
@@ -51,8 +50,15 @@ void Machine::wire_devices() {
   clock_.attach_instruction_counter(&vcpu_.s.instructions_retired);
   pic_ = std::make_unique<devices::PicPair>();
   for (unsigned irq = 0; irq < isa_irq_.size(); ++irq)
-    isa_irq_[irq].connect([this, irq](bool level) { pic_->set_irq(irq, level); });
-  vcpu_.intr = pic_.get();  // the PIC pair drives the CPU's INTR pin and answers INTA
+  // Each ISA line goes to the 8259 pair and to the IOAPIC, ISA IRQ n on pin n except the
+  // timer, IRQ 0, on pin 2 (the interrupt source override every PC's MADT / MP table lists).
+  ioapic_ = std::make_unique<devices::Ioapic>();
+  for (unsigned irq = 0; irq < isa_irq_.size(); ++irq)
+    isa_irq_[irq].connect([this, irq](bool level) {
+      pic_->set_irq(irq, level);
+      if (irq != 2) ioapic_->set_irq(irq == 0 ? 2 : irq, level);
+    });
+  vcpu_.intr = pic_.get();  // until wire_cpus() puts each CPU's local APIC in front of it
   pit_ = std::make_unique<devices::Pit8254>(clock_, &isa_irq_[0]);
   port61_ = std::make_unique<devices::Port61>(clock_, *pit_);
   // The RTC counts from the host's wall clock, or from a fixed date when runs must repeat.
@@ -66,7 +72,7 @@ void Machine::wire_devices() {
       [this] { request_reset(); });
   port92_ = std::make_unique<devices::Port92>(
       [this](bool on) { a20_from_port92_ = on; update_a20(); }, [this] { request_reset(); });
-  fw_cfg_ = std::make_unique<devices::FwCfg>(mem_.ram_size(), uint16_t(1));
+  fw_cfg_ = std::make_unique<devices::FwCfg>(mem_.ram_size(), uint16_t(cfg_.smp));
   acpi_pm_ = std::make_unique<devices::AcpiPm>(
       clock_, &isa_irq_[9], [this] { request_exit(kExitOk); }, [this] { request_reset(); });
   pci_bus_ = std::make_unique<devices::pci::PciBus>();
@@ -77,10 +83,23 @@ void Machine::wire_devices() {
   //            dev fn  name              function
   pci_bus_->add(0,  0,  "i440fx",         *host_bridge_);  // host bridge 8086:1237
   pci_bus_->add(1,  0,  "piix3-isa",      *piix3_isa_);    // ISA bridge 8086:7000, PIRQ routing
-  pci_bus_->add(1,  1,  "piix3-ide",      *piix3_ide_);    // IDE 8086:7010 (no drives yet)
+  pci_bus_->add(1,  1,  "piix3-ide",      *piix3_ide_);    // IDE 8086:7010, bus master at BAR4
+  wire_ide();  // the drives, both channels, the bus-master engine (machine_ide.cpp)
+  vga_ = std::make_unique<devices::vga::Vga>(&clock_);  // retrace bits follow virtual time
+  vga_pci_ = std::make_unique<devices::vga::VgaPci>(*vga_, mmio_);  // maps the LFB at BAR0
+  pci_bus_->add(2,  0,  "vga",            *vga_pci_);      // display 1234:1111, BAR0 = 16 MiB LFB
   com1_ = std::make_unique<devices::SerialUart>(*serial_out_, &isa_irq_[4], &clock_);
   com2_ = std::make_unique<devices::SerialUart>(*com2_out_, &isa_irq_[3], &clock_);
+  // As QEMU, the machine does not gate the UART interrupts with MCR.OUT2: x86 xv6 leaves OUT2
+  // clear and still expects its receive interrupt (docs/devices/serial_uart.md).
+  com1_->set_out2_gates_irq(false);
+  com2_->set_out2_gates_irq(false);
   debugcon_ = std::make_unique<devices::DebugConsole>(*debugcon_out_);
+  // x87 errors with CR0.NE = 0 reach the PIC as IRQ 13 (FERR# latched by the chipset).
+  fpu_error_ = std::make_unique<devices::FpuErrorLatch>(&isa_irq_[13]);
+  ferr_line_.connect([this](bool level) { fpu_error_->set_ferr(level); });
+  vcpu_.ferr = &ferr_line_;
+  connect_serial_input();
   try {
     //      base   size  name          device            datasheet / reference
     io_.add(0x020, 2,    "pic-master", pic_->master());  // 8259A master, IRQ 0-7
@@ -92,12 +111,20 @@ void Machine::wire_devices() {
     io_.add(0x092, 1,    "port92",     *port92_);        // system control port A: fast A20, reset
     io_.add(0x0A0, 2,    "pic-slave",  pic_->slave());   // 8259A slave on master IRQ 2, IRQ 8-15
     io_.add(0x0E9, 1,    "debugcon",   *debugcon_);      // Bochs port E9 hack / QEMU -debugcon
-    io_.add(0x2F8, 8,    "com2",       *com2_);          // 16550A UART, COM2, IRQ 3 (output discarded for now)
+    io_.add(0x0F0, 1,    "fpu-error",  *fpu_error_);     // write clears the x87 error IRQ 13 (PC/AT)
+    io_.add(0x170, 8,    "ide1",       ide_[1]->command_block());  // ATA secondary channel command block, IRQ 15
+    io_.add(0x1CE, 3,    "vbe-dispi",  vga_->dispi_ports());  // Bochs VBE index 0x1CE, data 0x1CF (+0x1D0: its high byte)
+    io_.add(0x1F0, 8,    "ide0",       ide_[0]->command_block());  // ATA primary channel command block, IRQ 14
+    io_.add(0x2F8, 8,    "com2",       *com2_);          // 16550A UART, COM2, IRQ 3 (second -serial)
+    io_.add(0x376, 1,    "ide1-ctl",   ide_[1]->control_block());  // secondary alternate status / device control
+    io_.add(0x3B0, 0x30, "vga",        *vga_);           // VGA registers 0x3B0-0x3DF (mono and colour CRTC)
+    io_.add(0x3F6, 1,    "ide0-ctl",   ide_[0]->control_block());  // primary alternate status / device control
     io_.add(0x3F8, 8,    "com1",       *com1_);          // 16550A UART, COM1, IRQ 4 (PC/AT I/O map)
     io_.add(0x4D0, 2,    "elcr",       pic_->elcr());    // PIIX edge/level control for the PICs
     io_.add(0x510, 2,    "fw_cfg",     *fw_cfg_);        // QEMU fw_cfg: selector 0x510, data 0x511
     io_.add(0x600, devices::AcpiPm::kBlockSize, "acpi-pm", *acpi_pm_);  // PIIX4-style PM block, SCI IRQ 9
     io_.add(0xCF8, 8,    "pci-host",   *pci_host_);      // PCI configuration mechanism #1, 0xCF9 reset
+    mmio_.add(0xA0000, 0x20000, "vga-window", vga_->legacy_window());  // VGA memory window 0xA0000-0xBFFFF
     for (const DebugExitConfig& d : cfg_.debug_exits) {
       debug_exits_.push_back(
           std::make_unique<devices::DebugExit>([this](uint32_t status) { request_exit(status); }));
@@ -120,6 +147,8 @@ void Machine::register_stats() {
   stats_.counter("run.resets", &resets_);
   stats_.counter("run.idle_halts", &halts_idle_);
   stats_.counter("cpu.instructions", &c.instructions);
+  for (size_t i = 1; i < cpus_.size(); ++i)  // application processors (cpu.* is the BSP)
+    stats_.counter(fmt::format("cpu{}.instructions", i), &cpus_[i].vcpu->counters.instructions);
   stats_.dynamic([&c](std::vector<StatValue>& out) {
     for (size_t v = 0; v < c.exceptions.size(); ++v)
       if (c.exceptions[v]) out.push_back({fmt::format("cpu.exceptions.{}", v), c.exceptions[v], 0, false});
@@ -164,6 +193,7 @@ void Machine::register_stats() {
   });
   stats_.counter("serial.com1.tx_bytes", com1_->tx_counter());
   stats_.counter("debugcon.bytes", debugcon_->bytes_written());
+  core_->register_stats(stats_);  // the technique's own counters (kvm.exits.*, ...)
 }
 
 void Machine::reset() {
@@ -179,20 +209,27 @@ void Machine::reset() {
   pci_host_->reset();
   host_bridge_->reset();
   piix3_isa_->reset();
-  piix3_ide_->reset();
+  piix3_ide_->reset();  // unmaps the bus-master block until BAR4 is assigned again
+  for (auto& ch : ide_) ch->reset();
+  ide_bm_->reset();
+  vga_->reset();
+  vga_pci_->reset();  // unmaps the LFB until the firmware or kernel assigns BAR0 again
   com1_->reset();
   com2_->reset();
   debugcon_->reset();
+  fpu_error_->reset();
   for (auto& d : debug_exits_) d->reset();
   a20_from_kbc_ = true;   // as a BIOS leaves it: the 8042 output port enables A20
   a20_from_port92_ = false;
   update_a20();
+  ioapic_->reset();
   core_->flush_code_cache();
-  cpu::reset_cpu_state(vcpu_.s);
-  vcpu_.attention.fetch_and(~(cpu::kAttnShutdown | cpu::kAttnStop));
+  for (auto& c : ap_cores_) c->flush_code_cache();
+  for (unsigned i = 0; i < cpus_.size(); ++i) reset_cpu(i);
   if (boot_) boot_(*this);
   // The boot step may have loaded code over pages the core had decoded.
   core_->flush_code_cache();
+  for (auto& c : ap_cores_) c->flush_code_cache();
 }
 
 void Machine::update_a20() {
@@ -200,27 +237,31 @@ void Machine::update_a20() {
   if (on == mem_.a20()) return;
   mem_.set_a20(on);
   vcpu_.tlb.flush_all();  // every cached translation folded the old A20 mask in
+  for (auto& v : ap_vcpus_) v->tlb.flush_all();
 }
 
 void Machine::request_reset() {
   reset_requested_.store(true);
-  vcpu_.attention.fetch_or(cpu::kAttnStop);
+  set_attention_all(cpu::kAttnStop);
 }
 
 void Machine::request_exit(uint32_t status) {
   exit_status_.store(status);
   exit_requested_.store(true);
-  vcpu_.attention.fetch_or(cpu::kAttnStop);
+  set_attention_all(cpu::kAttnStop);
 }
 
 void Machine::request_stop_from_signal(int sig) {
   stop_signal_.store(sig);
-  vcpu_.attention.fetch_or(cpu::kAttnStop);
+  set_attention_all(cpu::kAttnStop);
 }
 
 void Machine::flush_output() {
   if (serial_out_) serial_out_->flush();
   if (debugcon_out_) debugcon_out_->flush();
+  for (auto& img : drive_images_) img->flush();  // fsync what the guest wrote
+  if (com2_out_) com2_out_->flush();
+  if (monitor_out_) monitor_out_->flush();
 }
 
 }  // namespace vmlab::machine

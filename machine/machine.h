@@ -29,7 +29,13 @@
 #include "cpu/vcpu.h"
 #include "devices/acpi_pm.h"
 #include "devices/fw_cfg.h"
+#include "devices/fpu_error_latch.h"
 #include "devices/i8042.h"
+#include "devices/ide/block_backend.h"
+#include "devices/ide/bus_master.h"
+#include "devices/ide/ide_channel.h"
+#include "devices/ioapic.h"
+#include "devices/local_apic.h"
 #include "devices/pci/pci_bus.h"
 #include "devices/pci/pci_host.h"
 #include "devices/pci/piix3.h"
@@ -42,7 +48,10 @@
 #include "devices/debug_console.h"
 #include "devices/debug_exit.h"
 #include "devices/serial_uart.h"
+#include "devices/vga/vga.h"
+#include "devices/vga/vga_pci.h"
 #include "machine/clock.h"
+#include "machine/cpu_interrupt_pin.h"
 #include "machine/guest_memory.h"
 #include "machine/io_bus.h"
 #include "machine/irq.h"
@@ -98,20 +107,81 @@ class Machine {
   GuestMemory& memory() { return mem_; }
   IoBus& io() { return io_; }
   MmioBus& mmio() { return mmio_; }
-  cpu::Vcpu& vcpu() { return vcpu_; }
-  cpu::ExecutionCore& core() { return *core_; }
+  cpu::Vcpu& vcpu() { return vcpu_; }              // the bootstrap processor
+  cpu::ExecutionCore& core() { return *core_; }    // the bootstrap processor's core
+  // Every vCPU (-smp N), the bootstrap processor first; index = initial APIC ID.
+  unsigned cpu_count() const { return unsigned(cpus_.size()); }
+  cpu::Vcpu& cpu(unsigned i) { return *cpus_.at(i).vcpu; }
+  devices::LocalApic& lapic(unsigned i) { return *cpus_.at(i).lapic; }
+  devices::Ioapic& ioapic() { return *ioapic_; }
+  devices::PicPair& pic() { return *pic_; }  // the monitor's `info pic`
+  // An application processor between INIT and its STARTUP IPI does not run.
+  bool waiting_for_sipi(unsigned i) const { return cpus_.at(i).wait_for_sipi; }
   Clock& clock() { return clock_; }
   Stats& stats() { return stats_; }
+  // For the firmware setup (firmware/bios_loader.cpp): items published to the BIOS, and the
+  // PCI functions whose interrupt pins the MP/ACPI tables describe.
+  devices::FwCfg& fw_cfg() { return *fw_cfg_; }
+  const devices::pci::PciBus& pci_bus() const { return *pci_bus_; }
   uint64_t instructions() const { return instructions_; }
   uint64_t resets() const { return resets_; }
+  devices::vga::Vga& vga() { return *vga_; }  // the display: screendump, window
+  devices::I8042& kbc() { return *kbc_; }      // keyboard input: the monitor's sendkey, window
   // Flushes the character back ends (serial, debug console): at exit and on signals.
   void flush_output();
 
+  // Host input and the monitor (machine_char_io.cpp). The monitor's `stop` pauses the guest:
+  // the run loop then waits for host input instead of running slices, until resume().
+  void pause() { paused_.store(true); set_attention_all(cpu::kAttnStop); }
+  void resume() { paused_.store(false); }
+  bool paused() const { return paused_.load(); }
+  // A debugger (the gdb stub): its connection is polled like the other host inputs and keeps a
+  // halted guest waiting instead of ending the run; `on_stop(cpu)` is called, with the machine
+  // paused, when a vCPU stops at a breakpoint, watchpoint or completed step (DebugHooks).
+  // Host-side work to do between slices along with the input polling (about every 1 ms of host
+  // time, also while paused): the window's events and redraw. It keeps a halted guest waiting.
+  void add_host_poller(std::function<void()> poll) { host_pollers_.push_back(std::move(poll)); }
+  void attach_debugger(devices::CharBackend* connection, std::function<void(unsigned)> on_stop) {
+    host_inputs_.push_back(connection);
+    debug_stop_ = std::move(on_stop);
+  }
+  // The monitor's line (-monitor SPEC, or the monitor half of -serial mon:...), or nullptr.
+  devices::CharBackend* monitor_backend() { return monitor_line_; }
+  // Reads host input (serial, monitor) without blocking, at most every ~1 ms of host time
+  // unless `now`; then, if paused, waits for input (up to 10 ms). The run loops call it between
+  // slices; true = paused, skip running the guest this time round.
+  bool service_host_input(bool now = false);
+  // Waits up to `timeout_ms` for host input, then delivers it. True if anything was delivered.
+  bool wait_host_input(int timeout_ms);
+  // Whether input still to come could wake a halted guest (a UART with its receive interrupt
+  // enabled, or the monitor) - a halt with no timer then waits instead of ending the run.
+  bool host_input_can_wake() const;
+  // The monitor's `step`: runs up to `n` instructions on CPU `i` now, at a slice boundary (the
+  // machine is normally paused), with the clock and counters kept as a slice would.
+  cpu::Exit step_cpu(unsigned i, uint64_t n);
+  // The monitor's `system_powerdown`: the ACPI power button (the guest decides what to do).
+  void press_power_button() { acpi_pm_->press_power_button(); }
+
  private:
+  // One processor: its state, its core, its local APIC, its interrupt pin.
+  struct CpuSlot {
+    cpu::Vcpu* vcpu = nullptr;
+    cpu::ExecutionCore* core = nullptr;
+    std::unique_ptr<devices::LocalApic> lapic;
+    std::unique_ptr<CpuInterruptPin> pin;
+    bool wait_for_sipi = false;
+  };
+
   void wire_devices();
+  void wire_cpus();
+  void reset_cpu(unsigned i);
+  void service_apic_signals();       // INIT / STARTUP / NMI messages the APICs latched
+  RunResult run_smp();               // round-robin over every vCPU (run_loop_smp.cpp)
+  void set_attention_all(uint32_t bits);
   void update_a20();
   void register_stats();
   bool handle_halt(RunResult& out);
+  bool stop_requested(RunResult& out);  // signal, exit, reset or instruction-limit requests
   RunResult finish(StopKind kind, int status, std::string message);
 
   MachineConfig cfg_;
@@ -122,9 +192,25 @@ class Machine {
   std::unique_ptr<cpu::ExecutionCore> core_;
   Clock clock_;
   Stats stats_;
+  // Application processors (-smp N > 1) and their cores; cpus_ lists all, BSP first.
+  std::vector<std::unique_ptr<cpu::Vcpu>> ap_vcpus_;
+  std::vector<std::unique_ptr<cpu::ExecutionCore>> ap_cores_;
+  std::vector<CpuSlot> cpus_;
+  std::unique_ptr<devices::Ioapic> ioapic_;
+  LocalApicWindow lapic_window_;
 
   // Host back ends, then devices (devices hold references to back ends and IRQ lines).
+  void open_char_backends();  // serial, COM2, debug console, monitor (machine_char_io.cpp)
+  void connect_serial_input();  // host input -> COM1/COM2 receive (machine_char_io.cpp)
+  bool idle_wait_for_input(uint64_t deadline_ns);  // halted: wait for input up to the deadline
   std::unique_ptr<devices::CharBackend> serial_out_;
+  std::unique_ptr<devices::CharBackend> monitor_out_;  // -monitor SPEC when not in a mon: -serial
+  devices::CharBackend* monitor_line_ = nullptr;
+  std::vector<devices::CharBackend*> host_inputs_;     // back ends with a reader attached
+  std::chrono::steady_clock::time_point last_input_poll_{};
+  std::atomic<bool> paused_{false};
+  std::function<void(unsigned)> debug_stop_;  // attach_debugger()
+  std::vector<std::function<void()>> host_pollers_;  // add_host_poller()
   std::unique_ptr<devices::CharBackend> debugcon_out_;
   std::unique_ptr<devices::CharBackend> com2_out_;
   std::array<IrqLine, 16> isa_irq_;  // ISA IRQ lines 0-15, each wired to the PIC pair
@@ -141,11 +227,20 @@ class Machine {
   std::unique_ptr<devices::pci::I440fxHostBridge> host_bridge_;
   std::unique_ptr<devices::pci::Piix3Isa> piix3_isa_;
   std::unique_ptr<devices::pci::Piix3Ide> piix3_ide_;
+  // IDE: the images first (the channels use them), then the channels and the bus-master engine.
+  std::vector<std::unique_ptr<devices::ide::BlockBackend>> drive_images_;
+  std::array<std::unique_ptr<devices::ide::IdeChannel>, 2> ide_;  // primary, secondary
+  std::unique_ptr<devices::ide::BusMasterDma> ide_bm_;
+  void wire_ide();  // machine_ide.cpp: opens the -hda/-cdrom/-drive images, attaches drives
   std::unique_ptr<devices::SerialUart> com1_;
   std::unique_ptr<devices::SerialUart> com2_;
   bool a20_from_kbc_ = true, a20_from_port92_ = false;  // A20 is on when either asks for it
   std::unique_ptr<devices::DebugConsole> debugcon_;
+  std::unique_ptr<devices::FpuErrorLatch> fpu_error_;
+  IrqLine ferr_line_;  // the BSP's FERR# output (APs' FERR# is not wired: PC/AT has one FPU)
   std::vector<std::unique_ptr<devices::DebugExit>> debug_exits_;
+  std::unique_ptr<devices::vga::Vga> vga_;          // before vga_pci_: it maps vga_'s LFB
+  std::unique_ptr<devices::vga::VgaPci> vga_pci_;
 
   std::function<void(Machine&)> boot_;
   std::atomic<bool> exit_requested_{false};

@@ -12,11 +12,24 @@ struct DebugExitConfig {
   uint16_t iosize = 2;
 };
 
+// One IDE drive (-hda..-hdd, -cdrom, -drive): index 0-3 = primary master, primary slave,
+// secondary master, secondary slave.
+struct DriveConfig {
+  std::string file;          // raw image (disk) or ISO (cdrom)
+  unsigned index = 0;        // 0-3
+  bool cdrom = false;        // media=cdrom: ATAPI CD-ROM, read-only
+  bool read_only = false;    // readonly=on (always true for a CD-ROM)
+  bool snapshot = false;     // snapshot=on / -snapshot: writes go to a temporary overlay
+};
+
 struct MachineConfig {
   uint64_t ram_bytes = 128ull << 20;       // -m
+  unsigned smp = 1;                        // -smp N: number of vCPUs (1-8)
   std::string backend = "interp";          // --backend: interp (bt, trap, kvm later)
   std::string mmu = "direct";              // --mmu: direct (shadow, nested later)
-  std::string serial = "stdio";            // -serial: stdio | null | file:PATH
+  std::string serial = "stdio";            // -serial: COM1 (devices/char_backend.h spellings)
+  std::string serial2 = "null";            // a second -serial: COM2
+  std::string monitor;                     // -monitor: "" = none (or mon: in a -serial spec)
   std::string debugcon = "stdio";          // -debugcon: port 0xE9 output, same choices
   std::vector<DebugExitConfig> debug_exits;  // -device isa-debug-exit,...
   bool no_reboot = false;                  // -no-reboot: a triple fault exits (status 3)
@@ -30,6 +43,9 @@ struct MachineConfig {
   std::string kernel;                      // -kernel (multiboot v1 ELF32 or a.out kludge)
   std::string append;                      // -append: kernel command line
   std::string initrd;                      // -initrd: multiboot modules, comma-separated
+  std::string bios;                        // -bios FILE: "" = the built-in vmlab BIOS
+  char boot_device = 'c';                  // -boot c (first hard disk) | d (CD-ROM)
+  std::vector<DriveConfig> drives;         // IDE drives (-hda, -cdrom, -drive), by index
 };
 
 }  // namespace vmlab::machine

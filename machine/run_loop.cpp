@@ -36,8 +36,13 @@ bool Machine::handle_halt(RunResult& out) {
   if (vcpu_.intr && vcpu_.intr->intr_pending()) return true;
   if (auto deadline = clock_.next_deadline()) {
     ++halts_idle_;
+    if (idle_wait_for_input(*deadline)) return true;  // host input (serial IRQ) may wake it
     clock_.idle_until(*deadline);
     clock_.run_due();
+    return true;
+  }
+  if (host_input_can_wake()) {  // serial input or the monitor can still come: wait for it
+    wait_host_input(100);
     return true;
   }
   out = finish(StopKind::HaltedForever, kExitOk,
@@ -46,24 +51,40 @@ bool Machine::handle_halt(RunResult& out) {
   return false;
 }
 
+// Requests that end the run (or reset the machine) between slices. True = stop with `out`.
+bool Machine::stop_requested(RunResult& out) {
+  if (int sig = stop_signal_.load()) {
+    out = finish(StopKind::Signal, 128 + sig, fmt::format("stopped by signal {}", sig));
+    return true;
+  }
+  if (exit_requested_.load()) {
+    out = finish(StopKind::GuestExit, int(exit_status_.load() & 0xFF), "");
+    return true;
+  }
+  if (reset_requested_.load()) {
+    if (cfg_.no_reboot) {
+      out = finish(StopKind::ResetRequested, kExitOk, "guest requested a reset; -no-reboot: stopping");
+      return true;
+    }
+    ++resets_;
+    reset();
+  }
+  if (cfg_.max_instructions && instructions_ >= cfg_.max_instructions) {
+    out = finish(StopKind::InstructionLimit, kExitOk,
+                 fmt::format("instruction limit reached ({} instructions)", instructions_));
+    return true;
+  }
+  return false;
+}
+
 RunResult Machine::run() {
   started_ = std::chrono::steady_clock::now();
+  if (cpus_.size() > 1) return run_smp();
   unsigned empty_exits = 0;
   for (;;) {
-    if (int sig = stop_signal_.load())
-      return finish(StopKind::Signal, 128 + sig, fmt::format("stopped by signal {}", sig));
-    if (exit_requested_.load())
-      return finish(StopKind::GuestExit, int(exit_status_.load() & 0xFF), "");
-    if (reset_requested_.load()) {
-      if (cfg_.no_reboot)
-        return finish(StopKind::ResetRequested, kExitOk, "guest requested a reset; -no-reboot: stopping");
-      ++resets_;
-      reset();
-      continue;
-    }
-    if (cfg_.max_instructions && instructions_ >= cfg_.max_instructions)
-      return finish(StopKind::InstructionLimit, kExitOk,
-                    fmt::format("instruction limit reached ({} instructions)", instructions_));
+    RunResult stop;
+    if (stop_requested(stop)) return stop;
+    if (service_host_input()) continue;  // paused by the monitor: only host input is served
 
     uint64_t budget = clock_.instruction_budget(kMaxSlice);
     if (cfg_.max_instructions) budget = std::min(budget, cfg_.max_instructions - instructions_);
@@ -71,6 +92,7 @@ RunResult Machine::run() {
     instructions_ += e.executed;
     clock_.advance_instructions(e.executed);
     clock_.run_due();
+    service_apic_signals();  // a self-IPI (NMI, INIT) the slice sent
 
     if (vcpu_.attention.load() & cpu::kAttnShutdown) e.reason = cpu::ExitReason::Shutdown;
     if (e.executed == 0 && e.reason == cpu::ExitReason::BudgetSpent) {
@@ -83,7 +105,12 @@ RunResult Machine::run() {
 
     switch (e.reason) {
       case cpu::ExitReason::BudgetSpent:
-      case cpu::ExitReason::Breakpoint:  // no debugger attached yet: carry on
+        break;
+      case cpu::ExitReason::Breakpoint:  // the debugger's: stop and tell it (no debugger: go on)
+        if (debug_stop_) {
+          pause();
+          debug_stop_(0);
+        }
         break;
       case cpu::ExitReason::Attention:
         // The stop bit has done its job (the core returned); requests are checked at the top.

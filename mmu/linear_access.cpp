@@ -59,6 +59,8 @@ cpu::Fault read_slow(cpu::Vcpu& v, uint32_t lin, uint8_t* out, unsigned size, bo
   Resolved r1, r2;
   VMLAB_TRY(resolve(v, lin, Access::Read, user, r1));
   if (n1 < size) VMLAB_TRY(resolve(v, lin + n1, Access::Read, user, r2));
+  // Watchpoints turn the TLB off, so every data access of a debugged guest comes this way.
+  if (!v.debug.watchpoints.empty()) v.debug.note_access(lin, size, false);
   read_physical_bytes(v, r1.pa, out, n1);
   if (n1 < size) read_physical_bytes(v, r2.pa, out + n1, size - n1);
   return cpu::kNoFault;
@@ -71,6 +73,7 @@ cpu::Fault write_slow(cpu::Vcpu& v, uint32_t lin, const uint8_t* in, unsigned si
   // Both pages are translated before any byte is written: a fault leaves memory unchanged.
   VMLAB_TRY(resolve(v, lin, Access::Write, user, r1));
   if (n1 < size) VMLAB_TRY(resolve(v, lin2, Access::Write, user, r2));
+  if (!v.debug.watchpoints.empty()) v.debug.note_access(lin, size, true);
   write_physical_bytes(v, r1.pa, in, n1);
   fill_after_write(v, lin, user, r1);
   if (n1 < size) {

@@ -4,8 +4,13 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 #include <fmt/format.h>
 #include <stdexcept>
+
+#include "devices/char_backend.h"
+#include "machine/core_factory.h"
+#include "ui/drive_options.h"
 
 namespace vmlab::ui {
 
@@ -16,7 +21,8 @@ constexpr const char* kVersion = "vmlab 0.1.0 (interpreter; x86 i686-class PC)";
 // QEMU's single-dash long options that vmlab understands, without the dash.
 const std::vector<std::string> kQemuSpellings = {
     "kernel", "append", "initrd", "serial", "display", "nographic", "device",
-    "no-reboot", "smp", "debugcon", "icount", "version", "help"};
+    "no-reboot", "smp", "debugcon", "icount", "version", "help", "monitor", "bios", "boot",
+    "hda", "hdb", "hdc", "hdd", "cdrom", "drive", "snapshot", "gdb"};
 
 size_t edit_distance(const std::string& a, const std::string& b) {
   std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
@@ -45,6 +51,46 @@ std::string suggestion(const CLI::App& app, const std::string& arg) {
 }
 
 }  // namespace
+
+std::string apply_char_options(machine::MachineConfig& m, const std::vector<std::string>& serials,
+                               const std::string& monitor, bool nographic) {
+  if (serials.size() > 2)
+    return fmt::format("-serial given {} times: vmlab has two serial ports (COM1, COM2)", serials.size());
+  for (const std::string& s : serials) {
+    try {
+      devices::parse_char_spec(s);
+    } catch (const std::runtime_error& e) {
+      return fmt::format("-serial: {}", e.what());
+    }
+  }
+  bool monitor_off = monitor == "none" || monitor == "null";
+  if (!monitor.empty() && !monitor_off) {
+    try {
+      devices::parse_char_spec(monitor);
+    } catch (const std::runtime_error& e) {
+      return fmt::format("-monitor: {}", e.what());
+    }
+  }
+  if (serials.size() >= 1) m.serial = serials[0];
+  if (serials.size() >= 2) m.serial2 = serials[1];
+  m.monitor = monitor_off ? "" : monitor;
+  // QEMU's -nographic: with neither -serial nor -monitor, both share stdio (mon:stdio, Ctrl-A c);
+  // otherwise whichever was not given goes to stdio - unlike QEMU, not the monitor when a
+  // -serial already reads stdio (QEMU refuses that combination).
+  if (nographic) {
+    auto reads_stdin = [](const std::string& spec) {
+      return spec.find("stdio") != std::string::npos;
+    };
+    if (serials.empty() && monitor.empty()) m.serial = "mon:stdio";
+    else if (monitor.empty() && std::none_of(serials.begin(), serials.end(), reads_stdin))
+      m.monitor = "stdio";
+  }
+  // -monitor stdio alone: stdin is the monitor's; COM1 keeps its output on stdout (QEMU would
+  // put COM1 on a virtual console vmlab does not have).
+  if (serials.empty() && m.serial == "stdio" && m.monitor.rfind("stdio", 0) == 0)
+    m.serial = "stdio,input=off";
+  return "";
+}
 
 std::vector<std::string> translate_qemu_spellings(const std::vector<std::string>& args) {
   std::vector<std::string> out;
@@ -128,32 +174,64 @@ ParseResult parse_command_line(int argc, const char* const* argv, std::FILE* out
 
   CommandLine cmd;
   machine::MachineConfig& m = cmd.machine;
-  std::string memory, display = "none", smp = "1", icount;
+  std::string memory, display = "auto", smp = "1", icount;
   std::vector<std::string> devices;
+  std::vector<std::string> drive_specs;  // -drive, in order
+  std::string hd[4], cdrom;
+  bool snapshot = false;
   bool nographic = false, version = false;
 
   CLI::App app{"vmlab: a full-system x86 PC emulator for teaching virtualization.\n"
                "QEMU single-dash spellings (-kernel, -append, -initrd, -serial, -display, -nographic,\n"
-               "-device, -no-reboot, -smp, -debugcon, -icount) are accepted too. See docs/usage.md.",
+               "-device, -no-reboot, -smp, -debugcon, -icount, -monitor, -hda..-hdd, -cdrom, -drive,\n"
+               "-snapshot) are accepted too. See docs/usage.md.",
                "vmlab"};
   app.allow_extras();  // unknown options are reported by us, with a suggestion
   app.add_option("-m,--memory", memory, "guest RAM: 256 (MiB), 256M, 1G; 1M..3G (default 128M)");
   app.add_option("--kernel", m.kernel, "multiboot v1 kernel (ELF32 or a.out kludge) to boot");
   app.add_option("--append", m.append, "kernel command line");
   app.add_option("--initrd", m.initrd, "multiboot modules: \"file args,file2\"");
-  app.add_option("--serial", m.serial, "COM1 output: stdio (default), null, file:PATH");
+  std::string boot;
+  app.add_option("--bios", m.bios, "BIOS image (64/128/256 KiB) instead of vmlab's own; used without -kernel");
+  app.add_option("--boot", boot, "boot device: c (first hard disk, default) or d (CD-ROM); QEMU's order=c too");
+  std::vector<std::string> serials;  // COM1, COM2
+  std::string monitor;
+  app.add_option("--serial", serials,
+                 "COM1, given again COM2: stdio (default), null, file:PATH, "
+                 "tcp:[HOST]:PORT,server[,nowait], mon:stdio")
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  app.add_option("--monitor", monitor, "monitor (docs/monitor.md): stdio, tcp::PORT,server,nowait, none");
   app.add_option("--debugcon", m.debugcon, "port 0xE9 debug console: stdio (default), null, file:PATH");
-  app.add_option("--display", display, "none (the only display for now)");
-  app.add_flag("--nographic", nographic, "no display; serial on stdio");
+  app.add_option("--display", display, "sdl (a window; the default when a display exists) or none");
+  app.add_flag("--nographic", nographic,
+               "no display; serial and monitor share stdio (-serial mon:stdio, Ctrl-A c switches)");
   app.add_option("--device", devices, "isa-debug-exit[,iobase=N][,iosize=N]")
       ->expected(1)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  for (int i = 0; i < 4; ++i)
+    app.add_option(fmt::format("--hd{}", char('a' + i)), hd[i],
+                   fmt::format("raw disk image as IDE drive {} ({})", i,
+                               i == 0 ? "primary master" : i == 1 ? "primary slave"
+                               : i == 2 ? "secondary master" : "secondary slave"));
+  app.add_option("--cdrom", cdrom, "ISO image in the ATAPI CD-ROM (IDE index 2)");
+  app.add_option("--drive", drive_specs,
+                 "file=F,index=N,media=disk|cdrom,format=raw[,if=ide][,readonly=on][,snapshot=on]")
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  app.add_flag("--snapshot", snapshot, "disk writes go to a temporary overlay; images stay unchanged");
+  bool gdb_default = false;
+  app.add_option("--gdb", cmd.gdb, "gdb stub on tcp::PORT (docs/gdb.md)");
+  app.add_flag("-s", gdb_default, "gdb stub on tcp::1234 (QEMU's -s)");
+  app.add_flag("-S", cmd.start_paused, "start with the CPU stopped: wait for gdb's continue or the monitor's cont");
   app.add_flag("--no-reboot", m.no_reboot, "exit with status 3 on a triple fault instead of rebooting");
-  app.add_option("--smp", smp, "number of CPUs (only 1 for now)");
+  app.add_option("--smp", smp, "number of CPUs, 1 to 8 (default 1); QEMU's cpus=N form too");
   app.add_option("--backend", m.backend, "execution technique: interp (bt, trap, kvm planned)");
   app.add_option("--mmu", m.mmu, "MMU mode: direct (shadow, nested planned)");
   app.add_flag("--stats", cmd.stats, "print counters as a table on stderr at exit");
   app.add_option("--stats-json", cmd.stats_json, "write counters as JSON to FILE at exit");
+  app.add_option("--screendump-at-exit", cmd.screendump_at_exit,
+                 "write the VGA screen to FILE at exit: PNG if it ends in .png, else PPM");
   app.add_flag("--deterministic", m.deterministic,
                "virtual time from instructions retired (10 ns each): repeatable runs");
   app.add_option("--icount", icount, "QEMU spelling: any value turns on --deterministic");
@@ -165,6 +243,8 @@ ParseResult parse_command_line(int argc, const char* const* argv, std::FILE* out
                "speed-trick off switch: find every block through the fetch translation");
   app.add_flag("--no-tlb", no_tlb, "speed-trick off switch: no software TLB, every access translates");
   app.add_flag("--version", version, "print the version and exit");
+  bool list_backends = false;
+  app.add_flag("--list-backends", list_backends, "print the techniques --backend accepts, one a line, and exit");
 
   std::vector<const char*> cargv{argv[0]};
   for (const auto& a : args) cargv.push_back(a.c_str());
@@ -181,6 +261,10 @@ ParseResult parse_command_line(int argc, const char* const* argv, std::FILE* out
     fmt::print(out, "{}\n", kVersion);
     return {std::nullopt, 0};
   }
+  if (list_backends) {
+    for (const std::string& b : machine::implemented_backends()) fmt::print(out, "{}\n", b);
+    return {std::nullopt, 0};
+  }
   auto fail = [&](const std::string& msg) {
     fmt::print(err, "vmlab: {}\nRun 'vmlab --help' for the options.\n", msg);
     return ParseResult{std::nullopt, 2};
@@ -188,23 +272,64 @@ ParseResult parse_command_line(int argc, const char* const* argv, std::FILE* out
   for (const std::string& extra : app.remaining()) {
     if (!extra.empty() && extra[0] == '-' && extra.size() > 1)
       return fail(fmt::format("unknown option '{}'{}", extra, suggestion(app, extra)));
-    return fail(fmt::format("unexpected argument '{}' (disk images are not supported yet; boot a "
+    return fail(fmt::format("unexpected argument '{}' (give a disk image with -hda FILE; boot a "
                             "multiboot kernel with -kernel FILE)", extra));
   }
   try {
     if (!memory.empty()) m.ram_bytes = parse_ram_size(memory);
     for (const std::string& d : devices) m.debug_exits.push_back(parse_device(d));
+    std::vector<DriveOption> drive_opts;
+    for (int i = 0; i < 4; ++i)
+      if (app.count(fmt::format("--hd{}", char('a' + i)))) drive_opts.push_back({fmt::format("hd{}", char('a' + i)), hd[i]});
+    if (app.count("--cdrom")) drive_opts.push_back({"cdrom", cdrom});
+    for (const std::string& d : drive_specs) drive_opts.push_back({"drive", d});
+    m.drives = collect_drives(drive_opts, snapshot);
   } catch (const std::invalid_argument& e) {
     return fail(e.what());
   }
-  if (smp != "1" && smp != "cpus=1")
-    return fail(fmt::format("-smp {}: more than one CPU is not implemented yet (use -smp 1)", smp));
+  if (gdb_default) {
+    if (!cmd.gdb.empty() && cmd.gdb != "tcp::1234")
+      return fail(fmt::format("-s and -gdb {}: give one of them (-s is -gdb tcp::1234)", cmd.gdb));
+    cmd.gdb = "tcp::1234";
+  }
+  if (!cmd.gdb.empty() && cmd.gdb.rfind("tcp:", 0) != 0)
+    return fail(fmt::format("-gdb {}: use tcp::PORT (for example -gdb tcp::1234, or -s)", cmd.gdb));
+  // -smp N or QEMU's -smp cpus=N[,...]: only the CPU count matters to this PC (no sockets,
+  // cores or threads topology is modelled).
+  {
+    std::string n = smp;
+    if (n.rfind("cpus=", 0) == 0) n = n.substr(5);
+    if (auto comma = n.find(','); comma != std::string::npos) {
+      const std::string rest = n.substr(comma + 1);
+      n = n.substr(0, comma);
+      if (!rest.empty() && rest.rfind("maxcpus=", 0) != 0 && rest.rfind("cores=", 0) != 0 &&
+          rest.rfind("threads=", 0) != 0 && rest.rfind("sockets=", 0) != 0)
+        return fail(fmt::format("-smp {}: unknown key in '{}' (use -smp N)", smp, rest));
+    }
+    char* end = nullptr;
+    const unsigned long count = std::strtoul(n.c_str(), &end, 10);
+    if (n.empty() || *end != '\0' || count < 1 || count > 8)
+      return fail(fmt::format("-smp {}: give a CPU count from 1 to 8", smp));
+    m.smp = unsigned(count);
+  }
   if (nographic) {
     display = "none";
-    // QEMU's -nographic puts the serial port on stdio; vmlab's default already does.
   }
-  if (display != "none")
-    return fail(fmt::format("-display {}: not implemented yet (only -display none)", display));
+  if (auto r = apply_char_options(m, serials, monitor, nographic); !r.empty()) return fail(r);
+  // QEMU's sub-options (-display sdl,gl=off) are accepted and ignored; the kind must be known.
+  display = display.substr(0, display.find(','));
+  if (display == "default") display = "auto";
+  if (display != "none" && display != "sdl" && display != "auto")
+    return fail(fmt::format("-display {}: not implemented (use -display sdl or -display none)", display));
+  cmd.display = display;
+  if (!boot.empty()) {
+    // QEMU: -boot c, -boot d, -boot order=dc,menu=off...: the first device letter counts.
+    std::string order = boot;
+    if (auto eq = order.find("order="); eq != std::string::npos) order = order.substr(eq + 6);
+    if (order.empty() || (order[0] != 'c' && order[0] != 'd'))
+      return fail(fmt::format("-boot {}: vmlab boots from c (hard disk) or d (CD-ROM)", boot));
+    m.boot_device = order[0];
+  }
   if (!icount.empty()) m.deterministic = true;
   m.decode_cache = !no_decode_cache;
   m.interp_blocks = !no_blocks;

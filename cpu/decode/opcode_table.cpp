@@ -9,9 +9,11 @@
 #include "cpu/semantics/data_move.h"
 #include "cpu/semantics/muldiv.h"
 #include "cpu/semantics/shift.h"
+#include "cpu/semantics/simd.h"
 #include "cpu/semantics/stack.h"
 #include "cpu/semantics/string.h"
 #include "cpu/semantics/system_insns.h"
+#include "cpu/semantics/x87.h"
 
 namespace vmlab::cpu {
 namespace {

@@ -1,6 +1,6 @@
 // System instructions (SDM Vol. 2/3: CLI STI HLT LGDT LIDT SGDT SIDT LLDT SLDT LTR STR SMSW LMSW
 // CLTS INVD WBINVD INVLPG MOV CRn/DRn LAR LSL VERR VERW ARPL CPUID RDTSC RDMSR WRMSR RDPMC
-// SYSENTER SYSEXIT, FWAIT and the x87 escapes until the x87 issue). Privilege checks are here;
+// SYSENTER SYSEXIT; the x87 escapes and FWAIT are in x87.h). Privilege checks are here;
 // the register and descriptor work is in cpu/protected_mode.h.
 #pragma once
 #include "cpu/operands.h"
@@ -218,18 +218,6 @@ template <typename, int> Fault sysexit(Vcpu& v, const Insn&) {
   s.cpl = 3;
   s.gpr[ESP] = s.gpr[ECX];
   s.eip = s.gpr[EDX];
-  return kNoFault;
-}
-
-// x87 escapes D8-DF, until the x87 issue: CR0.EM or CR0.TS -> #NM (the OS emulates or
-// restores the FPU), otherwise #UD because no FPU is modelled yet.
-template <typename, int> Fault x87_escape(Vcpu& v, const Insn&) {
-  if (v.s.cr0 & (CR0_EM | CR0_TS)) return make_fault(kNM);
-  return fault_ud();
-}
-// FWAIT (9B), until the x87 issue: #NM when CR0.TS and CR0.MP, otherwise nothing to wait for.
-template <typename, int> Fault fwait(Vcpu& v, const Insn&) {
-  if ((v.s.cr0 & (CR0_TS | CR0_MP)) == (CR0_TS | CR0_MP)) return make_fault(kNM);
   return kNoFault;
 }
 

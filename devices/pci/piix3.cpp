@@ -1,6 +1,9 @@
 // PIIX3 functions 0 and 1 (see piix3.h).
 #include "devices/pci/piix3.h"
 
+#include <cstdio>
+#include <stdexcept>
+
 namespace vmlab::devices::pci {
 
 namespace {
@@ -58,6 +61,32 @@ Piix3Ide::Piix3Ide() : PciDevice(ide_identity(), ide_bars()) {
   define_register(kIdeTim, 2, 0, 0xFFFF);      // primary channel timing
   define_register(kIdeTim + 2, 2, 0, 0xFFFF);  // secondary channel timing
   define_register(kSideTim, 1, 0, 0xFF);       // slave timing
+}
+
+void Piix3Ide::config_write(unsigned offset, unsigned width, uint32_t value) {
+  const bool before = bus_master_enabled();
+  PciDevice::config_write(offset, width, value);
+  if (!before && bus_master_enabled() && on_master_enable_) on_master_enable_();
+}
+
+void Piix3Ide::attach_bus_master(machine::IoBus& io, machine::BusDevice& bm) {
+  auto remap = [this, &io, &bm](const BarMapping& now) {
+    if (bm_mapped_) io.remove(bm_base_);
+    bm_mapped_ = false;
+    if (!now.enabled) return;
+    try {
+      io.add(now.base, kBmSize, "ide-busmaster", bm);
+      bm_mapped_ = true;
+      bm_base_ = now.base;
+    } catch (const std::invalid_argument& e) {
+      if (bar_conflicts_++ == 0)
+        std::fprintf(stderr, "vmlab: piix3-ide: BAR4 at %#x not mapped: %s\n", now.base, e.what());
+    }
+  };
+  on_bar_change([remap](int bar, const BarMapping& now) {
+    if (bar == int(kBmBar)) remap(now);
+  });
+  remap(bar(kBmBar));
 }
 
 }  // namespace vmlab::devices::pci

@@ -54,10 +54,12 @@ TEST_CASE("pm_cpuid_identifies_an_i686_with_implemented_features_only") {
   r = cpuid(f.v, 1, 0);
   CHECK(((r.eax >> 8) & 0xF) == 6);
   CHECK(((r.eax >> 4) & 0xF) == 5);
-  CHECK(!(r.edx & 1));           // no FPU yet
+  CHECK((r.edx & 1) != 0);       // FPU (cpu/fpu)
+  CHECK((r.edx & (1u << 24)) != 0);     // FXSR (cpu/fpu/fxsave.cpp)
   CHECK(!(r.edx & (1u << 1)));   // no VME
-  CHECK(!(r.edx & (1u << 9)));   // no APIC
-  CHECK(!(r.edx & (1u << 23)));  // no MMX
+  CHECK((r.edx & (1u << 9)) != 0);     // APIC: the machine wires one per CPU (docs/smp.md)
+  CHECK((r.edx & (1u << 23)) != 0);     // MMX (cpu/simd)
+  CHECK((r.edx & (3u << 25)) == (3u << 25));  // SSE, SSE2 (cpu/simd)
   CHECK((r.edx & (1u << 6)) != 0);      // PAE
   CHECK((r.edx & (1u << 13)) != 0);     // PGE
   CHECK((r.edx & (1u << 11)) != 0);     // SEP

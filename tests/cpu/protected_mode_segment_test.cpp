@@ -154,7 +154,8 @@ TEST_CASE("pm_control_register_writes_check_bits_and_flush_tlb") {
   CHECK(write_cr(v, 0, CR0_PG).vector == kGP);            // PG without PE
   CHECK(write_cr(v, 0, CR0_PE | CR0_NW).vector == kGP);   // NW without CD
   CHECK(write_cr(v, 4, CR4_VME).vector == kGP);           // VME is not advertised
-  CHECK(write_cr(v, 4, CR4_OSFXSR).vector == kGP);
+  CHECK(!write_cr(v, 4, CR4_OSFXSR | CR4_OSXMMEXCPT));  // FXSR and SSE are advertised
+  CHECK(!write_cr(v, 4, 0));
   CHECK(write_cr(v, 1, 0).vector == kUD);
   uint64_t before = v.mmu.counters.tlb_flushes_full;
   CHECK(!write_cr(v, 3, 0x5000));

@@ -449,3 +449,66 @@ TEST_CASE("serial_uart_rewriting_the_trigger_level_does_not_postpone_the_timeout
   CHECK(u.read(IIR, 1) == 0xCC);
   CHECK((u.read(LSR, 1) & 1) == 1);  // the data survived the FCR write
 }
+
+TEST_CASE("serial_uart_host_input_through_a_back_end_fills_the_fifo_and_never_overruns") {
+  BufferBackend line;  // the host side: bytes pushed into it go to the UART
+  IrqLine irq;
+  Clock clock(Clock::Mode::Deterministic);
+  SerialUart u(line, &irq, &clock);
+  line.attach([&](uint8_t b) { u.receive_byte(b); }, [&] { return u.can_receive(); });
+  u.write(FCR, 1, 0xC1);  // FIFO on, trigger level 14
+  u.write(MCR, 1, 0x08);  // OUT2: the IRQ reaches the PIC
+  u.write(IER, 1, 0x01);
+  std::string sent = "abcdefghijklmnopqrst";  // 20 bytes: more than the FIFO holds
+  line.push_input(reinterpret_cast<const uint8_t*>(sent.data()), sent.size());
+  CHECK(line.pending_bytes() == 4);  // held back in the back end, not overrun
+  CHECK(u.read(IIR, 1) == 0xC4);    // received data: the trigger level is reached
+  CHECK(irq.level());
+  std::string got;
+  for (int i = 0; i < 16; ++i) got += char(u.read(RBR, 1));
+  CHECK((u.read(LSR, 1) & SerialUart::kLsrOverrun) == 0);
+  CHECK_FALSE(irq.level());
+  line.poll_input();  // the run loop's next poll delivers the rest
+  CHECK(line.pending_bytes() == 0);
+  CHECK(u.read(IIR, 1) == 0xC1);  // 4 bytes, below the trigger: no interrupt yet ...
+  advance(clock, 4 * u.char_time_ns());
+  CHECK(u.read(IIR, 1) == 0xCC);  // ... until the character timeout
+  while (u.read(LSR, 1) & SerialUart::kLsrDataReady) got += char(u.read(RBR, 1));
+  CHECK(got == sent);
+}
+
+TEST_CASE("serial_uart_host_input_in_16450_mode_comes_one_byte_per_rbr_read") {
+  BufferBackend line;
+  IrqLine irq;
+  SerialUart u(line, &irq);
+  line.attach([&](uint8_t b) { u.receive_byte(b); }, [&] { return u.can_receive(); });
+  u.write(MCR, 1, 0x08);
+  u.write(IER, 1, 0x01);
+  line.push_input(reinterpret_cast<const uint8_t*>("xyz"), 3);
+  CHECK(line.pending_bytes() == 2);
+  CHECK(u.read(IIR, 1) == 0x04);
+  CHECK(u.read(RBR, 1) == 'x');
+  CHECK(u.read(IIR, 1) == 0x01);
+  line.poll_input();
+  CHECK(u.read(RBR, 1) == 'y');
+  line.poll_input();
+  CHECK(u.read(RBR, 1) == 'z');
+  CHECK((u.read(LSR, 1) & (SerialUart::kLsrOverrun | SerialUart::kLsrDataReady)) == 0);
+}
+
+TEST_CASE("serial_uart_rx_interrupt_enabled_needs_ier_rda_out2_and_no_loopback") {
+  BufferBackend out;
+  SerialUart u(out, nullptr);
+  CHECK_FALSE(u.rx_interrupt_enabled());
+  u.write(IER, 1, 0x01);
+  CHECK_FALSE(u.rx_interrupt_enabled());  // OUT2 gate closed on a PC board
+  u.write(MCR, 1, 0x08);
+  CHECK(u.rx_interrupt_enabled());
+  u.write(MCR, 1, 0x18);  // loopback: SIN is cut off
+  CHECK_FALSE(u.rx_interrupt_enabled());
+  u.write(MCR, 1, 0x00);
+  u.set_out2_gates_irq(false);  // QEMU-style wiring: no gate
+  CHECK(u.rx_interrupt_enabled());
+  u.write(IER, 1, 0x02);
+  CHECK_FALSE(u.rx_interrupt_enabled());
+}

@@ -100,7 +100,7 @@ TEST_CASE("acpi_s5_sleep_request_powers_off_with_status_0") {
   CHECK(res.status == 0);
 }
 
-TEST_CASE("pci_configuration_space_shows_the_i440fx_and_piix3_and_nothing_else") {
+TEST_CASE("pci_configuration_space_shows_the_i440fx_piix3_and_vga_and_nothing_else") {
   Rig r;
   r.out(0xCF8, 4, 0x80000000);         // 00:00.0 register 0
   CHECK(r.in(0xCFC, 4) == 0x12378086);
@@ -108,7 +108,9 @@ TEST_CASE("pci_configuration_space_shows_the_i440fx_and_piix3_and_nothing_else")
   CHECK(r.in(0xCFC, 4) == 0x70008086);
   r.out(0xCF8, 4, 0x80000900);         // 00:01.1
   CHECK(r.in(0xCFC, 4) == 0x70108086);
-  r.out(0xCF8, 4, 0x80001000);         // 00:02.0: nothing there
+  r.out(0xCF8, 4, 0x80001000);         // 00:02.0: the VGA (Bochs/QEMU stdvga)
+  CHECK(r.in(0xCFC, 4) == 0x11111234);
+  r.out(0xCF8, 4, 0x80001800);         // 00:03.0: nothing there
   CHECK(r.in(0xCFC, 4) == 0xFFFFFFFF);
 }
 
@@ -138,7 +140,8 @@ TEST_CASE("random_traffic_to_every_port_of_every_device_never_crashes_the_machin
   const uint16_t claimed[] = {0x20, 0x21, 0x40, 0x41, 0x42, 0x43, 0x60, 0x61, 0x64, 0x70, 0x71,
                               0x92, 0xA0, 0xA1, 0xE9, 0x2F8, 0x2FD, 0x3F8, 0x3FA, 0x3FD, 0x4D0,
                               0x4D1, 0x510, 0x511, 0x600, 0x604, 0x608, 0x60C, 0xCF8, 0xCF9, 0xCFC,
-                              0xCFE};
+                              0xCFE, 0x1CE, 0x1CF, 0x3C0, 0x3C1, 0x3C4, 0x3C5, 0x3C7, 0x3C8,
+                              0x3C9, 0x3CE, 0x3CF, 0x3D4, 0x3D5, 0x3DA};  // last row: VGA, VBE
   uint64_t x = 0x9E3779B97F4A7C15ull;
   auto next = [&x] { x ^= x << 13; x ^= x >> 7; x ^= x << 17; return x; };
   for (int i = 0; i < 200000; ++i) {

@@ -1,0 +1,93 @@
+// KvmCore: the ExecutionCore that runs the guest on Linux KVM (--backend kvm). Same machine as
+// the interpreter: GuestMemory's host mapping is the memory slots, port I/O and MMIO exits go to
+// the machine's IoBus/MmioBus, and the machine's interrupt controllers (v.intr) are the
+// interrupt source, injected with KVM_INTERRUPT at interrupt windows (user-space irqchip).
+//
+// Each run() call: CpuState -> KVM (only when it changed since the last exit), KVM_RUN until an
+// exit the machine must see or the slice's host time is used up, KVM -> CpuState. Emulation
+// failures of the host KVM are completed by running the one instruction on an owned
+// interpreter. See docs/kvm.md.
+//
+//   auto core = make_kvm_core(cfg);             // throws machine::SetupError if KVM is unusable
+//   Exit e = core->run(vcpu, 20'000);           // e.executed is an estimate (docs/kvm.md)
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "cpu/execution_core.h"
+#include "cpu/interpreter.h"
+#include "kvm_backend/kvm_counters.h"
+#include "kvm_backend/kvm_device.h"
+#include "kvm_backend/kvm_memory.h"
+#include "kvm_backend/kvm_state.h"
+#include "kvm_backend/slice_timer.h"
+#include "machine/machine_config.h"
+
+namespace vmlab::kvm_backend {
+
+// Nominal guest speed used to turn the instruction budget into host time and host time back
+// into an instruction estimate: 10 ns per instruction, the deterministic clock's rate.
+inline constexpr uint64_t kNsPerInstruction = 10;
+// Bounds on one slice: short enough for timers and stop requests, long enough that the
+// per-slice cost (timer, register sync) stays small.
+inline constexpr uint64_t kMinSliceNs = 1'000'000, kMaxSliceNs = 20'000'000;
+// How often the dirty log is folded into GuestMemory while slices just run out.
+inline constexpr uint64_t kDirtySyncNs = 10'000'000;
+
+class KvmCore : public cpu::ExecutionCore {
+ public:
+  struct Options {
+    bool dirty_log = true;  // KVM_GET_DIRTY_LOG into GuestMemory's dirty bitmap after each run()
+    // Speed trick (off switch): regs/sregs/events travel in the kvm_run page (KVM_CAP_SYNC_REGS)
+    // instead of six ioctls per run() call; used only when the host has the capability.
+    bool sync_regs = true;
+  };
+  explicit KvmCore(std::unique_ptr<KvmDevice> dev);
+  KvmCore(std::unique_ptr<KvmDevice> dev, Options o);
+
+  const char* name() const override { return "kvm"; }
+  cpu::Exit run(cpu::Vcpu& v, uint64_t budget) override;
+  // Called on reset (before and after the boot step) and restore: ROMs may have been added, so
+  // the slots are re-planned, and events KVM still holds from before are dropped.
+  void flush_code_cache() override {
+    layout_checked_ = false;
+    drop_kvm_events_ = true;
+  }
+  void register_stats(machine::Stats& stats) override;
+
+  const KvmCounters& counters() const { return counters_; }
+  const KvmCaps& caps() const { return dev_->caps(); }
+
+ private:
+  std::string setup(cpu::Vcpu& v);
+  std::string load_state(cpu::Vcpu& v);   // CpuState -> KVM, if it changed
+  std::string save_state(cpu::Vcpu& v);   // KVM -> CpuState
+  void inject_interrupts(cpu::Vcpu& v, kvm_run& run);
+  // One instruction on the interpreter after a KVM emulation failure.
+  std::string emulate_one(cpu::Vcpu& v, cpu::Exit& out, bool& stop);
+  std::string internal_error_text(const kvm_run& run) const;
+
+  std::unique_ptr<KvmDevice> dev_;
+  Options opts_;
+  KvmMemory memory_;
+  SliceTimer timer_;
+  cpu::Interpreter fallback_;
+  KvmVcpuState kstate_{};
+  cpu::CpuState synced_{};        // v.s as of the last sync with KVM
+  bool synced_valid_ = false;
+  bool cpuid_set_ = false;
+  bool layout_checked_ = false;
+  bool window_known_ = false;     // kvm_run's ready_for_interrupt_injection is current
+  bool drop_kvm_events_ = false;  // next load: clear injected events, write every group
+  uint64_t last_dirty_sync_ns_ = 0;
+  KvmCounters counters_;
+};
+
+// The factory's entry point: opens `device_path` and builds the core. Errors become a
+// machine::SetupError "KVM is not available here (<reason>); use --backend interp"; options
+// KVM cannot honour (--deterministic) are refused the same way.
+std::unique_ptr<cpu::ExecutionCore> make_kvm_core(const machine::MachineConfig& cfg,
+                                                  const std::string& device_path = "/dev/kvm");
+
+}  // namespace vmlab::kvm_backend

@@ -1,0 +1,103 @@
+// Machine: the processors. Every vCPU has its own core, local APIC and interrupt pin; the
+// bootstrap processor (index 0) starts at the reset vector, application processors wait for
+// INIT / STARTUP IPIs from it, as on a real MP system (Intel MP specification, B.4).
+#include <fmt/format.h>
+
+#include "machine/core_factory.h"
+#include "machine/machine.h"
+#include "machine/setup_error.h"
+
+namespace vmlab::machine {
+
+namespace {
+constexpr uint64_t kApicBaseEnabled = 0xFEE00000ull | (1ull << 11);  // default base, enabled
+constexpr uint64_t kApicBaseBsp = 1ull << 8;
+constexpr unsigned kMaxCpus = 8;
+}  // namespace
+
+void Machine::wire_cpus() {
+  if (cfg_.smp < 1 || cfg_.smp > kMaxCpus)
+    throw SetupError(fmt::format("-smp {}: choose 1 to {} CPUs", cfg_.smp, kMaxCpus));
+  cpus_.clear();
+  cpus_.resize(cfg_.smp);
+  for (unsigned i = 0; i < cfg_.smp; ++i) {
+    CpuSlot& slot = cpus_[i];
+    if (i == 0) {
+      slot.vcpu = &vcpu_;
+      slot.core = core_.get();
+    } else {
+      ap_vcpus_.push_back(std::make_unique<cpu::Vcpu>(mem_, io_, mmio_));
+      ap_cores_.push_back(make_execution_core(cfg_));
+      slot.vcpu = ap_vcpus_.back().get();
+      slot.core = ap_cores_.back().get();
+      slot.vcpu->mmu.set_mode(vcpu_.mmu.mode());
+      slot.vcpu->tlb.enabled = cfg_.tlb;
+    }
+    slot.vcpu->index = int(i);
+    slot.lapic = std::make_unique<devices::LocalApic>(uint8_t(i), clock_);
+    slot.pin = std::make_unique<CpuInterruptPin>(*slot.vcpu, *slot.lapic, i == 0 ? pic_.get() : nullptr);
+    slot.vcpu->intr = slot.pin.get();
+  }
+  // The APIC bus: every message goes to every local APIC, which keeps what is addressed to it.
+  auto broadcast = [this](const devices::ApicMessage& m) {
+    for (CpuSlot& c : cpus_) c.lapic->accept(m);
+  };
+  for (CpuSlot& c : cpus_) {
+    c.lapic->set_sink(broadcast);
+    c.lapic->set_eoi_broadcast([this](uint8_t vector) { ioapic_->end_of_interrupt(vector); });
+  }
+  ioapic_->set_sink(broadcast);
+  lapic_window_.select(cpus_[0].lapic.get());
+  //        base                              size                          name      device
+  mmio_.add(devices::Ioapic::kDefaultBase,    devices::Ioapic::kWindowSize, "ioapic", *ioapic_);  // 82093AA, 24 pins
+  mmio_.add(devices::LocalApic::kDefaultBase, 0x1000,                       "lapic",  lapic_window_);  // each CPU its own
+}
+
+// Power-on state of processor i: the BSP runs from the reset vector, an AP waits for STARTUP.
+void Machine::reset_cpu(unsigned i) {
+  CpuSlot& c = cpus_[i];
+  cpu::reset_cpu_state(c.vcpu->s);
+  c.vcpu->s.msr.apic_base = kApicBaseEnabled | (i == 0 ? kApicBaseBsp : 0);
+  c.vcpu->tlb.flush_all();
+  c.vcpu->attention.fetch_and(~(cpu::kAttnShutdown | cpu::kAttnStop));
+  c.lapic->reset();
+  c.wait_for_sipi = i != 0;
+}
+
+// INIT, STARTUP and NMI messages are latched by the local APICs; the machine carries them out
+// between run slices (a slice is short, and a real AP takes microseconds to start anyway).
+void Machine::service_apic_signals() {
+  for (unsigned i = 0; i < cpus_.size(); ++i) {
+    CpuSlot& c = cpus_[i];
+    cpu::CpuState& s = c.vcpu->s;
+    if (c.lapic->take_pending_init()) {
+      // INIT (SDM Vol. 3, 9.1.1): registers as at RESET, but MSRs, x87/SSE state and caches
+      // are kept; an AP then waits for a STARTUP IPI, the BSP restarts at the reset vector.
+      const cpu::MsrState msr = s.msr;
+      const cpu::FpuState fpu = s.fpu;
+      cpu::reset_cpu_state(s);
+      s.msr = msr;
+      s.fpu = fpu;
+      c.vcpu->tlb.flush_all();
+      c.lapic->init_reset();
+      c.wait_for_sipi = i != 0;
+    }
+    uint8_t vector = 0;
+    if (c.lapic->take_pending_sipi(vector) && c.wait_for_sipi) {
+      // STARTUP: real mode at vector * 0x1000 (CS = vector << 8, IP = 0). A STARTUP that
+      // arrives when the AP is not waiting for one is ignored, as the SDM says.
+      s.seg[cpu::CS] = cpu::SegmentCache{uint16_t(vector << 8), uint32_t(vector) << 12, 0xFFFF, 0x0093};
+      s.eip = 0;
+      s.events.halted = 0;
+      c.wait_for_sipi = false;
+    }
+    if (c.lapic->take_pending_nmi()) s.events.nmi_pending = 1;
+  }
+}
+
+void Machine::set_attention_all(uint32_t bits) {
+  vcpu_.attention.fetch_or(bits);
+  for (auto& v : ap_vcpus_) v->attention.fetch_or(bits);
+}
+
+}  // namespace vmlab::machine
