@@ -226,6 +226,7 @@ void Machine::reset() {
   core_->flush_code_cache();
   for (auto& c : ap_cores_) c->flush_code_cache();
   for (unsigned i = 0; i < cpus_.size(); ++i) reset_cpu(i);
+  tsc_epoch_ns_ = clock_.now_ns();
   if (boot_) boot_(*this);
   // The boot step may have loaded code over pages the core had decoded.
   core_->flush_code_cache();

@@ -178,6 +178,7 @@ class Machine {
   void service_apic_signals();       // INIT / STARTUP / NMI messages the APICs latched
   RunResult run_smp();               // round-robin over every vCPU (run_loop_smp.cpp)
   void set_attention_all(uint32_t bits);
+  void sync_tsc();                   // -smp: one TSC for all CPUs (machine_cpus.cpp)
   void update_a20();
   void register_stats();
   bool handle_halt(RunResult& out);
@@ -198,6 +199,7 @@ class Machine {
   std::vector<CpuSlot> cpus_;
   std::unique_ptr<devices::Ioapic> ioapic_;
   LocalApicWindow lapic_window_;
+  uint64_t tsc_epoch_ns_ = 0;        // virtual time of the last reset: TSC 0 (SMP)
 
   // Host back ends, then devices (devices hold references to back ends and IRQ lines).
   void open_char_backends();  // serial, COM2, debug console, monitor (machine_char_io.cpp)

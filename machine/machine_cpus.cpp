@@ -70,7 +70,12 @@ void Machine::service_apic_signals() {
   for (unsigned i = 0; i < cpus_.size(); ++i) {
     CpuSlot& c = cpus_[i];
     cpu::CpuState& s = c.vcpu->s;
-    if (c.lapic->take_pending_init()) {
+    // Both are taken before INIT acts: INIT resets the APIC, which would drop a STARTUP that
+    // arrived in the same slice (INIT, STARTUP with a short delay is the MP start-up sequence).
+    const bool init = c.lapic->take_pending_init();
+    uint8_t vector = 0;
+    const bool sipi = c.lapic->take_pending_sipi(vector);
+    if (init) {
       // INIT (SDM Vol. 3, 9.1.1): registers as at RESET, but MSRs, x87/SSE state and caches
       // are kept; an AP then waits for a STARTUP IPI, the BSP restarts at the reset vector.
       const cpu::MsrState msr = s.msr;
@@ -82,8 +87,7 @@ void Machine::service_apic_signals() {
       c.lapic->init_reset();
       c.wait_for_sipi = i != 0;
     }
-    uint8_t vector = 0;
-    if (c.lapic->take_pending_sipi(vector) && c.wait_for_sipi) {
+    if (sipi && c.wait_for_sipi) {
       // STARTUP: real mode at vector * 0x1000 (CS = vector << 8, IP = 0). A STARTUP that
       // arrives when the AP is not waiting for one is ignored, as the SDM says.
       s.seg[cpu::CS] = cpu::SegmentCache{uint16_t(vector << 8), uint32_t(vector) << 12, 0xFFFF, 0x0093};
@@ -93,6 +97,14 @@ void Machine::service_apic_signals() {
     }
     if (c.lapic->take_pending_nmi()) s.events.nmi_pending = 1;
   }
+}
+
+// TSC = virtual time since the last reset in 10 ns ticks, the same on every CPU. Within a round
+// each CPU's TSC advances with its own instructions (at most to the round's end, so it never
+// goes backwards); a halted CPU's TSC keeps running, as on hardware.
+void Machine::sync_tsc() {
+  const uint64_t tsc = (clock_.now_ns() - tsc_epoch_ns_) / Clock::kNsPerInstruction;
+  for (CpuSlot& c : cpus_) c.vcpu->s.msr.tsc_offset = tsc - c.vcpu->s.instructions_retired;
 }
 
 void Machine::set_attention_all(uint32_t bits) {

@@ -5,7 +5,8 @@
 // Virtual time in a round: every vCPU starts at the round's start time and sees its own
 // instructions move the clock (the clock follows the running vCPU's retired-instruction
 // counter); after the round the clock advances by the longest run, as if the vCPUs had run side
-// by side. Timers fire between rounds.
+// by side. Timers fire between rounds. The CPUs' time-stamp counters are brought back to the
+// machine's time after every round, so all CPUs read the same TSC (as on one board).
 #include <algorithm>
 #include <fmt/format.h>
 
@@ -86,6 +87,7 @@ RunResult Machine::run_smp() {
     }
     if (rebooted) continue;
     clock_.advance_instructions(longest);
+    sync_tsc();
     clock_.run_due();
     if (progressed) continue;
 

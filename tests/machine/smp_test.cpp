@@ -76,6 +76,25 @@ TEST_CASE("smp_application_processor_waits_for_startup_then_runs_from_the_vector
   CHECK(m.cpu(1).s.seg[cpu::CS].base == 0x9000);
 }
 
+TEST_CASE("smp_init_and_startup_sent_in_the_same_slice_start_the_processor") {
+  // memtest86+ sends INIT, STARTUP, STARTUP back to back: all latched before the machine acts.
+  auto bsp = std::make_unique<ScriptedBsp>();
+  ScriptedBsp* core = bsp.get();
+  Machine m(smp_config(2), std::move(bsp));
+  const uint8_t code[] = {0xB0, 0x22, 0xE6, 0xF4, 0xF4};
+  m.set_boot([&](Machine& mm) { mm.memory().write_phys(0x9000, code); });
+  m.reset();
+  core->actions.push_back([](cpu::Vcpu& v) {
+    icr(v, 1, 0xC500);  // INIT, level assert
+    icr(v, 1, 0x8500);  // INIT level de-assert
+    icr(v, 1, 0x0609);  // STARTUP
+    icr(v, 1, 0x0609);  // STARTUP again
+  });
+  machine::RunResult r = m.run();
+  CHECK(r.kind == StopKind::GuestExit);
+  CHECK(r.status == 0x45);
+}
+
 TEST_CASE("smp_startup_without_a_waiting_processor_is_ignored_and_all_halted_cpus_stop_the_run") {
   auto bsp = std::make_unique<ScriptedBsp>();
   ScriptedBsp* core = bsp.get();

@@ -28,10 +28,17 @@ if(NOT image)
     return()
   endif()
 endif()
-# About 300 million instructions bring memtest86+ to its first test; stop a little later.
+# About 300 million instructions bring memtest86+ to its first test; stop a little later (with
+# -DSMP=2, later still: the second CPU's first test).
+set(LIMIT 400000000)
+set(SMP_ARGS "")
+if(SMP)
+  set(LIMIT 1500000000)
+  set(SMP_ARGS -smp ${SMP})
+endif()
 execute_process(
   COMMAND ${VMLAB} -kernel ${image} -append "console=ttyS0,115200" -m 64 -display none
-          -serial stdio --max-instructions 400000000
+          -serial stdio --max-instructions ${LIMIT} ${SMP_ARGS}
   RESULT_VARIABLE status OUTPUT_VARIABLE out ERROR_VARIABLE err TIMEOUT 120 INPUT_FILE /dev/null)
 string(REGEX REPLACE "\e\\[[0-9;?]*[A-Za-z]" " " plain "${out}")
 message("${plain}")
@@ -40,4 +47,9 @@ if(NOT "${status}" STREQUAL "0")
 endif()
 if(NOT plain MATCHES "Memtest86\\+" OR NOT plain MATCHES "Address test")
   message(FATAL_ERROR "memtest86+ did not reach its first test on the serial console")
+endif()
+# With -smp 2 memtest86+ starts the AP from the MP/ACPI tables (INIT, STARTUP, STARTUP) and
+# hands it tests: the status line then names core #1 or "All Cores".
+if(SMP AND NOT plain MATCHES "Using: +(Core +#1|All +Cores)")
+  message(FATAL_ERROR "memtest86+ with -smp ${SMP} never ran a test on the second CPU")
 endif()
