@@ -25,7 +25,7 @@ struct DriveConfig {
 struct MachineConfig {
   uint64_t ram_bytes = 128ull << 20;       // -m
   unsigned smp = 1;                        // -smp N: number of vCPUs (1-8)
-  std::string backend = "interp";          // --backend: interp (bt, trap, kvm later)
+  std::string backend = "interp";          // --backend: interp or kvm (bt, trap later)
   std::string mmu = "direct";              // --mmu: direct (shadow, nested later)
   std::string serial = "stdio";            // -serial: COM1 (devices/char_backend.h spellings)
   std::string serial2 = "null";            // a second -serial: COM2

@@ -226,7 +226,7 @@ ParseResult parse_command_line(int argc, const char* const* argv, std::FILE* out
   app.add_flag("-S", cmd.start_paused, "start with the CPU stopped: wait for gdb's continue or the monitor's cont");
   app.add_flag("--no-reboot", m.no_reboot, "exit with status 3 on a triple fault instead of rebooting");
   app.add_option("--smp", smp, "number of CPUs, 1 to 8 (default 1); QEMU's cpus=N form too");
-  app.add_option("--backend", m.backend, "execution technique: interp (bt, trap, kvm planned)");
+  app.add_option("--backend", m.backend, "execution technique: interp (default) or kvm; bt and trap are planned");
   app.add_option("--mmu", m.mmu, "MMU mode: direct (shadow, nested planned)");
   app.add_flag("--stats", cmd.stats, "print counters as a table on stderr at exit");
   app.add_option("--stats-json", cmd.stats_json, "write counters as JSON to FILE at exit");
