@@ -17,12 +17,20 @@ namespace {
 constexpr unsigned kMaxBlockInsns = 64;
 constexpr uint32_t kPageSize = 4096;
 
+// Jcc (70-7F, 0F 80-8F), LOOPcc/LOOP/JCXZ (E0-E3): a block may go on past them, because the
+// run loop leaves a block whenever an instruction moves EIP anywhere but the next instruction,
+// so a taken branch exits and a not-taken one falls through to the instructions after it.
+bool is_conditional_branch(const Insn& i) {
+  if (i.map == 0) return (i.opcode >= 0x70 && i.opcode <= 0x7F) || (i.opcode >= 0xE0 && i.opcode <= 0xE3);
+  return i.map == 1 && i.opcode >= 0x80 && i.opcode <= 0x8F;
+}
+
 // Decodes a block starting at CS:eip (physical address pa) into b. A fault on the first
 // instruction is returned; anything that stops a later instruction just ends the block (that
 // instruction then starts a block of its own and reports its own fault). `cacheable` is cleared
 // when the first instruction crosses into the next page (its bytes there could be remapped).
-Fault decode_block(Vcpu& v, uint32_t eip, uint64_t pa, unsigned max_insns, Block& b,
-                   bool& cacheable) {
+Fault decode_block(Vcpu& v, uint32_t eip, uint64_t pa, unsigned max_insns,
+                   bool through_cond_branches, Block& b, bool& cacheable) {
   const CpuState& s = v.s;
   const bool c32 = code32(s);
   const bool user = s.cpl == 3;
@@ -82,10 +90,48 @@ Fault decode_block(Vcpu& v, uint32_t eip, uint64_t pa, unsigned max_insns, Block
     }
     b.insns.push_back(insn);
     off += insn.len;
-    if (kOpcodeRows[insn.row].cls != OpClass::Plain) break;
+    if (kOpcodeRows[insn.row].cls != OpClass::Plain &&
+        !(through_cond_branches && is_conditional_branch(insn)))
+      break;
   }
   b.span = off;
   return kNoFault;
+}
+
+// What run_insns stopped at: the instruction after the last one that ran (or the faulting one),
+// and the fault, if any.
+struct InsnsResult {
+  const Insn* stop;
+  Fault fault;
+};
+
+// Executes [in, end) of a block, the hot loop of the interpreter. Its own function (not inlined)
+// so the few values live across each handler call stay in callee-saved registers, and one
+// instance per code size so the 16-bit EIP wrap costs nothing in 32-bit code. It leaves after
+// an instruction that moved EIP elsewhere (a taken branch, a REP slice) or wrote code
+// (`generation` moved: the rest of the block may be stale), and on a fault, with EIP restored
+// to the faulting instruction.
+template <bool kCode32>
+[[gnu::noinline]] InsnsResult run_insns(Vcpu& v, const Insn* in, const Insn* const end,
+                                        const uint64_t& generation) {
+  CpuState& s = v.s;
+  const uint64_t gen = generation;
+  uint32_t eip = s.eip;
+  for (; in != end; ++in) {
+    uint32_t next = eip + in->len;
+    if constexpr (!kCode32) next &= 0xFFFF;
+    s.eip = next;
+    if (Fault f = in->fn(v, *in)) [[unlikely]] {
+      s.eip = eip;
+      return {in, f};
+    }
+    // A REP slice that left EIP on the instruction counts as one instruction too: the budget
+    // and the virtual clock then advance during long string operations.
+    ++s.instructions_retired;
+    if (s.eip != next || generation != gen) return {in + 1, kNoFault};
+    eip = next;
+  }
+  return {end, kNoFault};
 }
 
 }  // namespace
@@ -111,6 +157,89 @@ bool Interpreter::jump_cache_usable(const Vcpu& v) const {
   return opts_.jump_cache && opts_.decode_cache && v.tlb.enabled;
 }
 
+uint64_t Interpreter::validity_stamp(const Vcpu& v) const {
+  return cache_->generation() + v.tlb.epoch;
+}
+
+void Interpreter::chain(const Block* from, const Block* to, uint32_t lin, uint32_t mode,
+                        uint64_t stamp) {
+  // Reuse a link that already names this address or went stale; else replace the older one.
+  unsigned slot = from->next_victim;
+  for (unsigned k = 0; k < 2; ++k)
+    if (from->next[k].lin == lin || from->next[k].stamp != stamp) { slot = k; break; }
+  from->next[slot] = {lin, mode, stamp, to, to->insns.data(), uint32_t(to->insns.size()), to->span};
+  from->next_victim = uint8_t(slot ^ 1);
+}
+
+// What run_chained did: the last block it ran (the chain source for the next lookup; nullptr
+// when a code write may have retired it), how many instructions retired, and the fault of the
+// last block's instruction if one faulted (EIP is then on that instruction).
+struct Interpreter::ChainedRun {
+  const Block* last;
+  uint64_t executed;
+  Fault fault;
+};
+
+// The hot path of the interpreter: execute a block's instructions, then, if nothing needs the
+// dispatcher, follow the block's chain link to the next block and go on. It returns to run() for
+// anything else: a fault, a code write (the generation moved), the budget, attention, a pending
+// NMI or interrupt (INTR with IF=1), an interrupt shadow, HLT, TF, a change of code size, or a
+// successor that is not chained (run() then looks it up and links it). The link checks are the
+// jump cache's (linear address, CPL and code size, generation + TLB epoch, CS limit).
+// One instance per code size so the 16-bit EIP wrap costs nothing in 32-bit code.
+template <bool kCode32>
+[[gnu::noinline]] Interpreter::ChainedRun Interpreter::run_chained(Vcpu& v, const Block* b,
+                                                                   uint64_t left) {
+  CpuState& s = v.s;
+  const uint64_t& generation = cache_->generation_ref();
+  const uint64_t gen = generation;
+  uint64_t done = 0;
+  const Insn* in = b->insns.data();
+  size_t count = b->insns.size();
+  for (;;) {
+    const Insn* const end = in + (count < left - done ? count : size_t(left - done));
+    uint32_t eip = s.eip;
+    for (; in != end; ++in) {
+      uint32_t next = eip + in->len;
+      if constexpr (!kCode32) next &= 0xFFFF;
+      s.eip = next;
+      if (Fault f = in->fn(v, *in)) [[unlikely]] {
+        s.eip = eip;
+        return {nullptr, done, f};
+      }
+      // A REP slice that left EIP on the instruction counts as one instruction too: the budget
+      // and the virtual clock then advance during long string operations.
+      ++s.instructions_retired;
+      ++done;
+      // Left EIP elsewhere (a taken branch, a REP slice) or wrote code: the rest of the block
+      // is not for now, or may be stale.
+      if (s.eip != next || generation != gen) break;
+      eip = next;
+    }
+    if (generation != gen) return {nullptr, done, kNoFault};  // b may have been retired
+    if (done >= left || v.attention.load(std::memory_order_relaxed)) break;
+    if ((s.events.interrupt_shadow | s.events.nmi_pending | s.events.halted) ||
+        (s.eflags & TF) || ((s.eflags & IF) && v.intr && v.intr->intr_pending()))
+      break;
+    const uint32_t mode = jump_cache_mode(s);
+    if (((mode & 4) != 0) != kCode32) break;
+    const uint32_t lin = s.seg[CS].base + s.eip;
+    const uint64_t stamp = gen + v.tlb.epoch;
+    const ChainLink* l = &b->next[0];
+    if (!(l->lin == lin && l->mode == mode && l->stamp == stamp)) {
+      ++l;
+      if (!(l->lin == lin && l->mode == mode && l->stamp == stamp)) break;
+    }
+    if (uint64_t(s.eip) + l->span - 1 > s.seg[CS].limit) break;
+    b = l->block;
+    in = l->first;
+    count = l->count;
+    ++chain_hits_;
+    ++v.counters.decode_cache_hits;
+  }
+  return {b, done, kNoFault};
+}
+
 // Finds or decodes the block at CS:eip.
 Fault Interpreter::get_block(Vcpu& v, uint32_t eip, unsigned max_insns, const Block*& out) {
   CpuState& s = v.s;
@@ -128,7 +257,7 @@ Fault Interpreter::get_block(Vcpu& v, uint32_t eip, unsigned max_insns, const Bl
       if (uint64_t(eip) + b->span - 1 <= s.seg[CS].limit) {
         ++v.counters.decode_cache_hits;
         out = b;
-        if (use_jump_cache) jc = {lin, mode, cache_->generation(), v.tlb.epoch, b};
+        if (use_jump_cache) jc = {lin, mode, validity_stamp(v), b};
         return kNoFault;
       }
     }
@@ -136,7 +265,7 @@ Fault Interpreter::get_block(Vcpu& v, uint32_t eip, unsigned max_insns, const Bl
   ++v.counters.decode_cache_misses;
   bool cacheable = opts_.decode_cache;
   scratch_.key = key;
-  VMLAB_TRY(decode_block(v, eip, pa, max_insns, scratch_, cacheable));
+  VMLAB_TRY(decode_block(v, eip, pa, max_insns, opts_.blocks_through_branches, scratch_, cacheable));
   // Only RAM and ROM are cached (MMIO bytes could change behind our back); RAM pages are
   // watched for writes from now on.
   const bool ram = v.mem.ram_ptr(pa, scratch_.span) != nullptr;
@@ -147,7 +276,7 @@ Fault Interpreter::get_block(Vcpu& v, uint32_t eip, unsigned max_insns, const Bl
     }
     auto b = std::make_unique<Block>(scratch_);
     out = cache_->insert(std::move(b));
-    if (use_jump_cache) jc = {lin, mode, cache_->generation(), v.tlb.epoch, out};
+    if (use_jump_cache) jc = {lin, mode, validity_stamp(v), out};
     return kNoFault;
   }
   out = &scratch_;
@@ -164,8 +293,21 @@ Exit Interpreter::run(Vcpu& v, uint64_t budget) {
   // always returns (even for a handler that faults at once, forever).
   uint64_t deliveries = 0;
   const bool use_jump_cache = jump_cache_usable(v);
+  // Chaining has the jump cache's requirements (cached blocks, a TLB epoch) plus its own switch.
+  const bool use_chaining = opts_.chaining && use_jump_cache;
   // Without the cache nothing watches code pages, so decode exactly one instruction ahead.
   const unsigned max_insns = (opts_.blocks && opts_.decode_cache) ? kMaxBlockInsns : 1;
+  // The debugger's breakpoints, watchpoints and stepping are set between runs (ui/gdb), never by
+  // a handler, so whether one is active is decided once per run().
+  const bool debugging = v.debug.active();
+  // Handlers may invalidate blocks (self-modifying code): the generation is re-read after each
+  // instruction, through a reference so the hot loop does not chase cache_ every time.
+  const uint64_t& generation = cache_->generation_ref();
+  // The block that ran last without a fault, and the generation then: a chain source. Used only
+  // while the generation is unchanged (else it may have been retired, and collect() frees it).
+  // It may be the scratch block, whose links are never set.
+  const Block* prev = nullptr;
+  uint64_t prev_gen = 0;
   auto finish = [&](ExitReason r) {
     exit.reason = r;
     exit.executed = executed;
@@ -189,6 +331,7 @@ Exit Interpreter::run(Vcpu& v, uint64_t budget) {
         s.events.halted = 0;
         deliver_event(v, Event{EventKind::Nmi, kNMI, false, 0, s.eip});
         ++deliveries;
+        prev = nullptr;
         continue;
       }
       if ((s.eflags & IF) && v.intr && v.intr->intr_pending()) {
@@ -196,6 +339,7 @@ Exit Interpreter::run(Vcpu& v, uint64_t budget) {
         const uint8_t vector = v.intr->acknowledge();
         deliver_event(v, Event{EventKind::External, vector, false, 0, s.eip});
         ++deliveries;
+        prev = nullptr;
         continue;
       }
     }
@@ -203,7 +347,6 @@ Exit Interpreter::run(Vcpu& v, uint64_t budget) {
 
     // A debugger attached (breakpoints, watchpoints, stepping): one instruction at a time, and
     // stop before a breakpoint's instruction.
-    const bool debugging = v.debug.active();
     if (debugging) {
       const uint32_t lin = s.seg[CS].base + s.eip;
       if (!v.debug.skip_breakpoint_once && v.debug.has_breakpoint(lin)) {
@@ -222,50 +365,80 @@ Exit Interpreter::run(Vcpu& v, uint64_t budget) {
     const Block* b = nullptr;
     if (use_jump_cache) {  // the common case, inline: no call, no fetch translation
       const uint32_t lin = s.seg[CS].base + eip;
-      const JumpCacheEntry& jc = jump_cache_[jump_cache_index(lin)];
-      if (jc.lin == lin && jc.mode == jump_cache_mode(s) && jc.generation == cache_->generation() &&
-          jc.tlb_epoch == v.tlb.epoch && uint64_t(eip) + jc.block->span - 1 <= s.seg[CS].limit) {
-        ++v.counters.decode_cache_hits;
-        b = jc.block;
+      const uint32_t mode = jump_cache_mode(s);
+      const uint64_t stamp = validity_stamp(v);
+      const uint32_t limit = s.seg[CS].limit;
+      // First the links of the block that just ran, then the jump cache; either way the same
+      // checks (address, CPL and code size, stamp, CS limit).
+      if (use_chaining && prev && generation == prev_gen) {
+        for (const ChainLink& l : prev->next) {
+          if (l.lin == lin && l.mode == mode && l.stamp == stamp &&
+              uint64_t(eip) + l.block->span - 1 <= limit) {
+            b = l.block;
+            ++chain_hits_;
+            ++v.counters.decode_cache_hits;
+            break;
+          }
+        }
       }
-    }
-    if (!b) {
-      if (Fault f = get_block(v, eip, max_insns, b)) {
-        deliver(v, f, eip);
-        ++deliveries;
-        continue;
+      if (!b) {
+        JumpCacheEntry& jc = jump_cache_[jump_cache_index(lin)];
+        if (jc.lin == lin && jc.mode == mode && jc.stamp == stamp &&
+            uint64_t(eip) + jc.block->span - 1 <= limit) {
+          b = jc.block;
+          ++v.counters.decode_cache_hits;
+        } else if (Fault f = get_block(v, eip, max_insns, b)) {
+          deliver(v, f, eip);
+          ++deliveries;
+          prev = nullptr;
+          continue;
+        }
+        // Link the block that just ran to this one (cached blocks only; get_block may have
+        // flushed the cache, which moved the generation and dropped the links' validity).
+        if (use_chaining && prev && prev != &scratch_ && b != &scratch_ && generation == prev_gen)
+          chain(prev, b, lin, mode, validity_stamp(v));
       }
+    } else if (Fault f = get_block(v, eip, max_insns, b)) {
+      deliver(v, f, eip);
+      ++deliveries;
+      continue;
     }
-    // Handlers may invalidate blocks (self-modifying code): `generation` is re-read after each
-    // instruction, through a reference so the hot loop does not chase cache_ every time.
-    const uint64_t& generation = cache_->generation_ref();
-    const uint64_t gen = generation;
-    const uint32_t eip_mask = code32(s) ? 0xFFFFFFFFu : 0xFFFFu;
-    const size_t n = single ? 1 : std::min<uint64_t>(b->insns.size(), budget - executed - deliveries);
-    const Insn* in = b->insns.data();
-    const Insn* const end = in + n;
+    const uint64_t left = budget - executed - deliveries;
     bool faulted = false;
-    for (; in != end; ++in) {
-      const uint32_t next = (eip + in->len) & eip_mask;
-      s.eip = next;
-      if (Fault f = in->fn(v, *in)) {
-        s.eip = eip;
-        deliver(v, f, eip);
+    if (use_chaining && !single) {
+      // The common case: this block and its chained successors, without coming back here.
+      const ChainedRun r = code32(s) ? run_chained<true>(v, b, left) : run_chained<false>(v, b, left);
+      executed += r.executed;
+      prev = r.last;
+      prev_gen = generation;
+      if (r.fault) {
+        deliver(v, r.fault, s.eip);
         ++deliveries;
         faulted = true;
-        break;
       }
-      // A REP slice that left EIP on the instruction counts as one instruction too: the budget
-      // and the virtual clock then advance during long string operations.
-      ++executed;
-      ++s.instructions_retired;
-      if (s.eip != next || generation != gen) break;
-      eip = next;
+    } else {
+      const uint64_t gen = generation;
+      const Insn* const first = b->insns.data();
+      const size_t count = b->insns.size();
+      const size_t n = single ? 1 : (count < left ? count : size_t(left));
+      const InsnsResult r = code32(s) ? run_insns<true>(v, first, first + n, generation)
+                                      : run_insns<false>(v, first, first + n, generation);
+      executed += uint64_t(r.stop - first);
+      faulted = bool(r.fault);
+      if (faulted) {
+        deliver(v, r.fault, s.eip);
+        ++deliveries;
+      }
+      // The block that runs next may be chained from this one (the link's checks make any
+      // exit safe); not after a fault. A code write moved the generation, disabling prev.
+      prev = faulted ? nullptr : b;
+      prev_gen = gen;
     }
     // Single-step (TF) ran exactly one instruction: the #DB trap follows it (DR6.BS).
     if (trap_after && !faulted) {
       s.dr[6] |= 0x4000;
       deliver_event(v, Event{EventKind::Exception, kDB, false, 0, s.eip});
+      prev = nullptr;
     }
     if (debugging) {
       // A watched access completed (the instruction retired), or one step is done.

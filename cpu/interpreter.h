@@ -28,6 +28,10 @@ class Interpreter : public ExecutionCore {
     bool blocks = true;         // run straight-line blocks of decoded insns; off = one at a time
     bool jump_cache = true;     // find the next block by linear address, skipping the fetch
                                 // translation and the physical-key lookup; off = always look up
+    bool blocks_through_branches = true;  // a block goes on past a conditional branch (Jcc,
+                                          // LOOP, JCXZ) and is left only when it is taken
+    bool chaining = true;       // a block remembers its successors (Block::next), so the next
+                                // block is found without any lookup; off = jump cache / lookup
   };
 
   Interpreter();
@@ -41,6 +45,8 @@ class Interpreter : public ExecutionCore {
 
   const Options& options() const { return opts_; }
   uint64_t invalidations() const { return invalidations_; }
+  // Blocks found through a chain link (Block::next) rather than a lookup; for tests and stats.
+  uint64_t chain_hits() const { return chain_hits_; }
   std::size_t cached_blocks() const { return cache_->size(); }
 
  private:
@@ -52,17 +58,25 @@ class Interpreter : public ExecutionCore {
   // it was filled: no code invalidation (cache generation), no TLB flush (Tlb::epoch), and the
   // same CPL and code size. Its speed comes from not walking the dependent load chain
   // TLB entry -> physical address -> cache slot for each of the many short blocks.
+  // `stamp` is generation + epoch (see validity_stamp): one compare checks both.
   struct JumpCacheEntry {
     uint32_t lin = 0;
     uint32_t mode = ~0u;         // cpl | code32 << 2; ~0 never matches
-    uint64_t generation = 0;
-    uint64_t tlb_epoch = 0;
+    uint64_t stamp = ~0ull;
     const Block* block = nullptr;
   };
   static constexpr unsigned kJumpCacheSize = 1024;
   static unsigned jump_cache_index(uint32_t lin) { return (lin ^ (lin >> 10)) & (kJumpCacheSize - 1); }
   static uint32_t jump_cache_mode(const CpuState& s) { return s.cpl | (code32(s) ? 4u : 0u); }
   bool jump_cache_usable(const Vcpu& v) const;
+  // Generation + TLB epoch: both only grow, so the sum is unchanged exactly when neither changed.
+  uint64_t validity_stamp(const Vcpu& v) const;
+  // Runs block b, then its chained successors for as long as links are valid and nothing needs
+  // the dispatcher (events, attention, budget, faults, code writes); see interpreter.cpp.
+  struct ChainedRun;
+  template <bool kCode32> ChainedRun run_chained(Vcpu& v, const Block* b, uint64_t left);
+  // Remembers `to` as a successor of `from` (both cached blocks) under the current stamp.
+  static void chain(const Block* from, const Block* to, uint32_t lin, uint32_t mode, uint64_t stamp);
   std::array<JumpCacheEntry, kJumpCacheSize> jump_cache_{};
 
   Options opts_;
@@ -70,6 +84,7 @@ class Interpreter : public ExecutionCore {
   Block scratch_;                           // uncached decodes (cache off, page-crossing insns)
   Vcpu* vcpu_ = nullptr;                    // of the last run(): code bits and counters
   uint64_t invalidations_ = 0;
+  uint64_t chain_hits_ = 0;
 };
 
 }  // namespace vmlab::cpu

@@ -26,12 +26,18 @@ inline Fault segment_fault(uint8_t seg) { return seg == SS ? fault_ss(0) : fault
                            bool write) {
   const SegmentCache& c = s.seg[seg];
   const uint16_t a = c.attr;
+  const uint32_t last = size - 1;
+  // Fast path, exact: a present, writable, expand-up data segment passes every type and
+  // presence check in every mode, so only the limit is left.
+  if ((a & (SEG_P | SEG_CODE | SEG_DC | SEG_RW)) == (SEG_P | SEG_RW)) [[likely]] {
+    if (off > c.limit || c.limit - off < last) return segment_fault(seg);
+    return kNoFault;
+  }
   if ((s.cr0 & CR0_PE) && !(s.eflags & VM)) {
     if (!(a & SEG_P)) return segment_fault(seg);  // null selector (loads leave P clear)
     if (write ? ((a & SEG_CODE) || !(a & SEG_RW)) : ((a & (SEG_CODE | SEG_RW)) == SEG_CODE))
       return segment_fault(seg);
   }
-  const uint32_t last = size - 1;
   if ((a & (SEG_CODE | SEG_DC)) == SEG_DC) {  // expand-down data: valid (limit, upper]
     const uint32_t upper = (a & SEG_DB) ? 0xFFFFFFFFu : 0xFFFFu;
     if (off <= c.limit || off > upper - last) return segment_fault(seg);

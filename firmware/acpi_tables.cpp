@@ -2,6 +2,7 @@
 #include "firmware/acpi_tables.h"
 
 #include <string_view>
+#include <vector>
 
 #include "firmware/table_bytes.h"
 
@@ -42,6 +43,77 @@ void gas_io(TableBytes& t, uint8_t bit_width, uint8_t access_size, uint64_t addr
   t.u64(address);
 }
 
+// AML PkgLength (ACPI 20.2.4): the length of the package including the PkgLength bytes
+// themselves, in 1 byte below 64, else a lead byte with the low 4 bits and 1-3 more bytes.
+std::vector<uint8_t> aml_package(uint8_t op_prefix_or_zero, uint8_t op, const std::vector<uint8_t>& body) {
+  std::vector<uint8_t> out;
+  if (op_prefix_or_zero) out.push_back(op_prefix_or_zero);
+  out.push_back(op);
+  size_t n = body.size();
+  if (n + 1 < 64) {
+    out.push_back(uint8_t(n + 1));
+  } else if (n + 2 < (1u << 12)) {
+    size_t len = n + 2;
+    out.push_back(uint8_t(0x40 | (len & 0xF)));
+    out.push_back(uint8_t(len >> 4));
+  } else {
+    size_t len = n + 3;  // tables here stay far below 2^20
+    out.push_back(uint8_t(0x80 | (len & 0xF)));
+    out.push_back(uint8_t(len >> 4));
+    out.push_back(uint8_t(len >> 12));
+  }
+  out.insert(out.end(), body.begin(), body.end());
+  return out;
+}
+
+void append(std::vector<uint8_t>& v, const std::vector<uint8_t>& more) { v.insert(v.end(), more.begin(), more.end()); }
+void name_seg(std::vector<uint8_t>& v, std::string_view seg) { v.insert(v.end(), seg.begin(), seg.end()); }
+
+// Word/DWord address space descriptors (ACPI 6.4.3.5.2-3) for the root bridge's _CRS:
+// producer, min and max fixed (general flags 0x0C), no translation.
+void word_address(TableBytes& r, uint8_t type, uint8_t type_flags, uint16_t min, uint16_t max) {
+  r.u8(0x88); r.u16(13);
+  r.u8(type); r.u8(0x0C); r.u8(type_flags);
+  r.u16(0); r.u16(min); r.u16(max); r.u16(0); r.u16(uint16_t(max - min + 1));
+}
+void dword_memory(TableBytes& r, uint32_t min, uint32_t max) {
+  r.u8(0x87); r.u16(23);
+  r.u8(0); r.u8(0x0C); r.u8(0x01);  // memory, read-write, non-cacheable
+  r.u32(0); r.u32(min); r.u32(max); r.u32(0); r.u32(max - min + 1);
+}
+
+// \_SB.PCI0, the PCI host bridge (PNP0A03). With ACPI enabled, Linux finds PCI buses only
+// through such root bridge objects; without one it never scans bus 0 and sees no PCI device.
+// _CRS: bus 0-255, the 0xCF8 config ports, all other I/O, the VGA window and the BAR window
+// the BIOS assigns from (kPciMemoryBase up to the I/O APIC).
+std::vector<uint8_t> pci_root_bridge() {
+  TableBytes crs;
+  word_address(crs, 2, 0x00, 0x0000, 0x00FF);  // bus numbers
+  crs.u8(0x47); crs.u8(0x01); crs.u16(0x0CF8); crs.u16(0x0CF8); crs.u8(1); crs.u8(8);  // IO(Decode16)
+  word_address(crs, 1, 0x03, 0x0000, 0x0CF7);  // I/O, entire range
+  word_address(crs, 1, 0x03, 0x0D00, 0xFFFF);
+  dword_memory(crs, 0x000A0000, 0x000BFFFF);
+  dword_memory(crs, kPciMemoryBase, kIoApicAddress - 1);
+  crs.u8(0x79); crs.u8(0x00);  // end tag, checksum 0 = not checked
+
+  std::vector<uint8_t> buffer_body = {0x0B, uint8_t(crs.size()), uint8_t(crs.size() >> 8)};  // WordConst size
+  append(buffer_body, crs.bytes());
+
+  std::vector<uint8_t> dev;
+  name_seg(dev, "PCI0");
+  dev.push_back(0x08); name_seg(dev, "_HID");
+  append(dev, {0x0C, 0x41, 0xD0, 0x0A, 0x03});    // EisaId("PNP0A03")
+  dev.push_back(0x08); name_seg(dev, "_ADR"); dev.push_back(0x00);
+  dev.push_back(0x08); name_seg(dev, "_UID"); dev.push_back(0x00);
+  dev.push_back(0x08); name_seg(dev, "_CRS");
+  append(dev, aml_package(0, 0x11, buffer_body));  // BufferOp
+
+  std::vector<uint8_t> scope = {0x5C};  // root prefix: \_SB_
+  name_seg(scope, "_SB_");
+  append(scope, aml_package(0x5B, 0x82, dev));     // DeviceOp
+  return aml_package(0, 0x10, scope);              // ScopeOp
+}
+
 TableBytes build_dsdt() {
   TableBytes t;
   header(t, "DSDT", 1);
@@ -49,6 +121,7 @@ TableBytes build_dsdt() {
   //   08 NameOp, "_S5_", 12 PackageOp, 06 PkgLength (itself + the 5 bytes after it),
   //   04 NumElements, 00 ZeroOp x4.
   for (int b : {0x08, int('_'), int('S'), int('5'), int('_'), 0x12, 0x06, 0x04, 0, 0, 0, 0}) t.u8(uint8_t(b));
+  t.append(pci_root_bridge());
   return t;
 }
 

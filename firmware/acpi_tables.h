@@ -9,9 +9,10 @@
 //   FADT  the PM block at 0x600 (PM1a event/control, 24-bit PM timer), SCI on IRQ 9, no SMI
 //         command port (SCI_EN is always 1: ACPI-only platform), the reset register (0x60C,
 //         value 6), an 8042 and legacy devices present, RTC century register 0x32.
-//   DSDT  only \_S5 = {0, 0}: SLP_TYP 0 with SLP_EN is power-off (devices/acpi_pm.h). There
-//         are no device objects (no _PRT: PCI interrupts come from the interrupt line
-//         registers or the MP table).
+//   DSDT  \_S5 = {0, 0}: SLP_TYP 0 with SLP_EN is power-off (devices/acpi_pm.h), and
+//         \_SB.PCI0, the PCI root bridge (PNP0A03) with its _CRS (bus 0-255, I/O, the VGA and
+//         BAR windows): an ACPI OS finds PCI only through it. No _PRT yet: PCI interrupts
+//         come from the interrupt line registers or the MP table.
 //   MADT  one local APIC per CPU (ids 0..n-1), the I/O APIC (id n, GSI base 0), overrides
 //         IRQ0 -> GSI 2 and level/active-high for the SCI and the PCI IRQs 10/11, LINT1 = NMI.
 #pragma once

@@ -235,14 +235,27 @@ MultibootLoad load_multiboot(machine::GuestMemory& mem, cpu::CpuState& s,
   std::vector<uint8_t> info(kInfoSize, 0);
   uint32_t flags = kInfoMem | kInfoCmdline | kInfoMmap | kInfoLoaderName;
   uint64_t ram = mem.ram_size();
-  put32(info, 4, kLowRamTop / 1024);                                       // mem_lower (KiB)
-  put32(info, 8, uint32_t(ram > kHighRamBase ? (ram - kHighRamBase) / 1024 : 0));  // mem_upper
 
   // Memory map, E820 style: each entry is size(4)=20, base(8), length(8), type(4).
   struct Range { uint64_t base, len; uint32_t type; };
-  std::vector<Range> ranges{{0, kLowRamTop, 1}, {kLowRamTop, 0xA0000 - kLowRamTop, 2},
-                            {0xF0000, 0x10000, 2}};
-  if (ram > kHighRamBase) ranges.push_back({kHighRamBase, ram - kHighRamBase, 1});
+  std::vector<Range> ranges;
+  if (params.memory_map.empty()) {
+    ranges = {{0, kLowRamTop, 1}, {kLowRamTop, 0xA0000 - kLowRamTop, 2}, {0xF0000, 0x10000, 2}};
+    if (ram > kHighRamBase) ranges.push_back({kHighRamBase, ram - kHighRamBase, 1});
+  } else {
+    for (const E820Entry& e : params.memory_map) ranges.push_back({e.base, e.length, uint32_t(e.type)});
+  }
+  // mem_upper: the usable RAM from 1 MiB up to the first hole (the firmware tables, if any);
+  // modules must stay below that end too.
+  uint64_t ram_end = kHighRamBase;
+  for (const Range& rg : ranges)
+    if (rg.type == 1 && rg.base == kHighRamBase) ram_end = rg.base + rg.len;
+  if (params.memory_map.empty()) ram_end = std::max<uint64_t>(ram, kHighRamBase);
+  if (hi > ram_end)
+    throw SetupError(fmt::format("kernel ends at {:#x}, past the usable RAM from 1 MiB, which "
+                                 "ends at {:#x} (the firmware tables follow); use a larger -m", hi, ram_end));
+  put32(info, 4, kLowRamTop / 1024);                                        // mem_lower (KiB)
+  put32(info, 8, uint32_t((ram_end - kHighRamBase) / 1024));                 // mem_upper (KiB)
   std::vector<uint8_t> mmap(ranges.size() * 24, 0);
   for (size_t i = 0; i < ranges.size(); ++i) {
     put32(mmap, i * 24, 20);
@@ -270,7 +283,7 @@ MultibootLoad load_multiboot(machine::GuestMemory& mem, cpu::CpuState& s,
     for (size_t i = 0; i < params.modules.size(); ++i) {
       const MultibootModule& m = params.modules[i];
       uint64_t size = std::max<uint64_t>(m.bytes.size(), 1);
-      if (at + size > ram)
+      if (at + size > ram_end)
         throw SetupError(fmt::format("module '{}' ({} bytes) does not fit in guest RAM after the "
                                      "kernel; use a larger -m", m.cmdline, m.bytes.size()));
       place(mem, uint32_t(at), m.bytes, uint32_t(size), "module");

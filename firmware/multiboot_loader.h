@@ -20,7 +20,10 @@
 #include <string>
 #include <vector>
 #include "cpu/cpu_state.h"
+#include "firmware/e820_map.h"
 #include "machine/guest_memory.h"
+
+namespace vmlab::machine { class Machine; }
 
 namespace vmlab::firmware {
 
@@ -40,6 +43,10 @@ struct MultibootParams {
   std::string kernel_name;     // first word of the kernel command line (QEMU passes the path)
   std::string append;          // -append
   std::vector<MultibootModule> modules;
+  // The multiboot memory map (mmap_*, and mem_upper from its RAM entry at 1 MiB). Empty: a
+  // plain map of the RAM with the PC holes (640K-1M) marked, for a machine without firmware
+  // tables; setup_multiboot_boot passes the E820 map the BIOS would give.
+  std::vector<E820Entry> memory_map = {};
 };
 
 struct MultibootLoad {
@@ -52,6 +59,14 @@ struct MultibootLoad {
 // Throws machine::SetupError with a one-line reason when the image is not bootable.
 MultibootLoad load_multiboot(machine::GuestMemory& mem, cpu::CpuState& s,
                              std::span<const uint8_t> kernel, const MultibootParams& params);
+
+// `-kernel` with a multiboot kernel on a whole machine: installs the boot step that, on every
+// reset, writes what the BIOS would have left behind - the MP and ACPI tables
+// (platform_tables.h), the BDA words that point the standard searches at the EBDA (40:0E EBDA
+// segment, 40:13 base memory in KiB) - and then loads the kernel with the BIOS's E820 map as
+// its multiboot memory map (the table area at the top of RAM reserved). Needs >= 2 MiB of RAM
+// for the tables; a smaller machine boots without them (stated on stderr).
+void setup_multiboot_boot(machine::Machine& m, std::vector<uint8_t> kernel, MultibootParams params);
 
 // Reads a whole file (kernel, module); SetupError naming the file and the OS error.
 std::vector<uint8_t> read_image_file(const std::string& path, const char* what);

@@ -25,6 +25,9 @@ inline constexpr uint32_t kTablesSize = 64 * 1024;   // at the top of RAM
 inline constexpr uint32_t kMpConfigOffset = 0x8000;  // MP config table inside that area
 
 inline constexpr uint32_t kIoApicAddress = 0xFEC00000;
+// Where the BIOS starts giving PCI memory BARs addresses (firmware/bios/pci.asm); the ACPI root
+// bridge's memory window runs from here to the I/O APIC.
+inline constexpr uint32_t kPciMemoryBase = 0xE0000000;
 inline constexpr uint32_t kLocalApicAddress = 0xFEE00000;
 inline constexpr unsigned kIoApicPins = 24;
 inline constexpr unsigned kSciIrq = 9;                // ACPI SCI (devices/acpi_pm.h)

@@ -71,10 +71,22 @@ const char* internal_suberror_name(uint32_t sub) {
 
 KvmCore::KvmCore(std::unique_ptr<KvmDevice> dev) : KvmCore(std::move(dev), Options{}) {}
 
+namespace {
+// The fallback decodes every instruction afresh: KVM guest writes do not pass through
+// GuestMemory::note_write, so a decode cache (and anything built on it) could go stale.
+cpu::Interpreter::Options fallback_options() {
+  cpu::Interpreter::Options o;
+  o.decode_cache = false;
+  o.blocks = false;
+  o.jump_cache = false;
+  o.blocks_through_branches = false;
+  o.chaining = false;
+  return o;
+}
+}  // namespace
+
 KvmCore::KvmCore(std::unique_ptr<KvmDevice> dev, Options o)
-    // The fallback decodes every instruction afresh: KVM guest writes do not pass through
-    // GuestMemory::note_write, so a decode cache could go stale.
-    : dev_(std::move(dev)), opts_(o), fallback_(cpu::Interpreter::Options{false, false, false}) {
+    : dev_(std::move(dev)), opts_(o), fallback_(fallback_options()) {
   dev_->set_sync_regs(opts_.sync_regs);
 }
 
@@ -216,6 +228,10 @@ Exit KvmCore::run(cpu::Vcpu& v, uint64_t budget) {
     return out;
   };
   if (std::string e = setup(v); !e.empty()) return fail(e);
+  if (!v.debug.watchpoints.empty()) {
+    account();
+    return run_watched(v, budget);
+  }
 
   // With the user-space irqchip a HLT returns to us: the halted state lives in CpuState, and
   // the CPU wakes when an interrupt or NMI can be taken (as the interpreter decides).
@@ -228,6 +244,20 @@ Exit KvmCore::run(cpu::Vcpu& v, uint64_t budget) {
       return out;
     }
     v.s.events.halted = 0;
+  }
+  if (v.debug.active() || debug_applied_.enabled) {
+    // A debugger's hooks (the interpreter's rules): stop before a breakpoint's instruction,
+    // unless resuming from it; then that one instruction is stepped without it.
+    const uint32_t lin = v.s.seg[cpu::CS].base + v.s.eip;
+    const bool on_breakpoint = v.debug.has_breakpoint(lin);
+    if (on_breakpoint && !v.debug.skip_breakpoint_once) {
+      v.debug.hit = {cpu::DebugStop::Breakpoint, lin, cpu::WatchKind::Write};
+      out.reason = ExitReason::Breakpoint;
+      account();
+      return out;
+    }
+    if (!on_breakpoint) v.debug.skip_breakpoint_once = false;
+    if (std::string e = apply_guest_debug(v, on_breakpoint); !e.empty()) return fail(e);
   }
   if (std::string e = load_state(v); !e.empty()) return fail(e);
 
@@ -307,8 +337,10 @@ Exit KvmCore::run(cpu::Vcpu& v, uint64_t budget) {
         break;
       case KVM_EXIT_DEBUG:
         counters_.count(KvmExit::Debug);
-        out.reason = ExitReason::Breakpoint;
-        stop = true;
+        if (on_debug_exit(v, run, error)) {
+          out.reason = ExitReason::Breakpoint;
+          stop = true;
+        }
         break;
       case KVM_EXIT_SYSTEM_EVENT:
         // Only a PSCI-style shutdown/reset/crash request: treated as a CPU shutdown.
@@ -369,6 +401,7 @@ void KvmCore::register_stats(machine::Stats& st) {
   st.counter("kvm.state_loads", &counters_.state_loads);
   st.counter("kvm.state_loads_skipped", &counters_.state_loads_skipped);
   st.counter("kvm.dirty_pages", &counters_.dirty_pages);
+  st.counter("kvm.watch_interp_instructions", &counters_.watch_interp_instructions);
   st.gauge("kvm.guest_seconds", [this] { return double(counters_.guest_ns) / 1e9; });
   st.gauge("kvm.vmm_seconds", [this] { return double(counters_.vmm_ns) / 1e9; });
 }

@@ -18,6 +18,7 @@
 #include "cpu/execution_core.h"
 #include "cpu/interpreter.h"
 #include "kvm_backend/kvm_counters.h"
+#include "kvm_backend/kvm_debug.h"
 #include "kvm_backend/kvm_device.h"
 #include "kvm_backend/kvm_memory.h"
 #include "kvm_backend/kvm_state.h"
@@ -67,6 +68,12 @@ class KvmCore : public cpu::ExecutionCore {
   // One instruction on the interpreter after a KVM emulation failure.
   std::string emulate_one(cpu::Vcpu& v, cpu::Exit& out, bool& stop);
   std::string internal_error_text(const kvm_run& run) const;
+  // Guest debugging (kvm_core_debug.cpp, kvm_debug.h): the hooks as KVM_SET_GUEST_DEBUG
+  // (skipped when unchanged); KVM_EXIT_DEBUG -> v.debug.hit, true = stop; watchpoints run the
+  // guest on the interpreter, because this host's KVM does not report data breakpoints.
+  std::string apply_guest_debug(cpu::Vcpu& v, bool skipping);
+  bool on_debug_exit(cpu::Vcpu& v, const kvm_run& run, std::string& error);
+  cpu::Exit run_watched(cpu::Vcpu& v, uint64_t budget);
 
   std::unique_ptr<KvmDevice> dev_;
   Options opts_;
@@ -81,6 +88,8 @@ class KvmCore : public cpu::ExecutionCore {
   bool window_known_ = false;     // kvm_run's ready_for_interrupt_injection is current
   bool drop_kvm_events_ = false;  // next load: clear injected events, write every group
   uint64_t last_dirty_sync_ns_ = 0;
+  GuestDebugPlan debug_applied_{};  // what KVM_SET_GUEST_DEBUG last got
+  bool debug_skip_step_ = false;    // this entry steps off the breakpoint resumed from
   KvmCounters counters_;
 };
 

@@ -41,6 +41,7 @@ struct KvmCounters {
   uint64_t dirty_pages = 0;           // pages KVM's dirty log reported written
   uint64_t guest_ns = 0;              // host time inside KVM_RUN
   uint64_t vmm_ns = 0;                // host time in run() outside KVM_RUN (exits, syncs)
+  uint64_t watch_interp_instructions = 0;  // run on the interpreter while gdb watchpoints exist
 
   void count(KvmExit e) { ++exits[size_t(e)]; }
   uint64_t operator[](KvmExit e) const { return exits[size_t(e)]; }

@@ -16,6 +16,8 @@ std::unique_ptr<cpu::ExecutionCore> make_execution_core(const MachineConfig& cfg
     o.decode_cache = cfg.decode_cache;
     o.blocks = cfg.interp_blocks;
     o.jump_cache = cfg.interp_jump_cache;
+    o.chaining = cfg.interp_chaining;
+    o.blocks_through_branches = cfg.interp_branch_blocks;
     return std::make_unique<cpu::Interpreter>(o);
   }
   if (backend == "kvm") return kvm_backend::make_kvm_core(cfg);  // SetupError if KVM is unusable

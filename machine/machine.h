@@ -161,6 +161,11 @@ class Machine {
   cpu::Exit step_cpu(unsigned i, uint64_t n);
   // The monitor's `system_powerdown`: the ACPI power button (the guest decides what to do).
   void press_power_button() { acpi_pm_->press_power_button(); }
+  // The monitor's `backend NAME`: from the next slice on, every vCPU runs on technique NAME
+  // (interp, kvm); its state moves over in CpuState (machine_backend_switch.cpp). Returns ""
+  // when done, otherwise why not (KVM unusable here, --deterministic with kvm, ...): then
+  // nothing changed. config().backend and core().name() name the technique in use.
+  std::string switch_backend(const std::string& backend);
 
  private:
   // One processor: its state, its core, its local APIC, its interrupt pin.
@@ -196,6 +201,13 @@ class Machine {
   // Application processors (-smp N > 1) and their cores; cpus_ lists all, BSP first.
   std::vector<std::unique_ptr<cpu::Vcpu>> ap_vcpus_;
   std::vector<std::unique_ptr<cpu::ExecutionCore>> ap_cores_;
+  // Cores of the techniques switched away from (switch_backend), BSP first: reused when the
+  // machine switches back, and kept alive because Stats holds pointers to their counters.
+  struct ParkedCores {
+    std::string backend;
+    std::vector<std::unique_ptr<cpu::ExecutionCore>> cores;
+  };
+  std::vector<ParkedCores> parked_cores_;
   std::vector<CpuSlot> cpus_;
   std::unique_ptr<devices::Ioapic> ioapic_;
   LocalApicWindow lapic_window_;

@@ -39,6 +39,8 @@ struct MachineConfig {
   bool decode_cache = true;                // --no-decode-cache: decode every instruction every time
   bool interp_blocks = true;               // --no-blocks: interpreter runs one insn at a time
   bool interp_jump_cache = true;           // --no-jump-cache: no linear-address block lookup
+  bool interp_chaining = true;             // --no-chaining: blocks do not link to their successors
+  bool interp_branch_blocks = true;        // --no-branch-blocks: blocks end at conditional branches
   bool tlb = true;                         // --no-tlb: every access walks (slow path)
   std::string kernel;                      // -kernel (multiboot v1 ELF32 or a.out kludge)
   std::string append;                      // -append: kernel command line

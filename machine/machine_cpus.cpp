@@ -103,6 +103,9 @@ void Machine::service_apic_signals() {
 // each CPU's TSC advances with its own instructions (at most to the round's end, so it never
 // goes backwards); a halted CPU's TSC keeps running, as on hardware.
 void Machine::sync_tsc() {
+  // KVM runs the TSC itself, from host time; resetting it here would reload every register
+  // group each slice and could move its TSC backwards.
+  if (cfg_.backend != "interp") return;
   const uint64_t tsc = (clock_.now_ns() - tsc_epoch_ns_) / Clock::kNsPerInstruction;
   for (CpuSlot& c : cpus_) c.vcpu->s.msr.tsc_offset = tsc - c.vcpu->s.instructions_retired;
 }

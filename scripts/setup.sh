@@ -7,7 +7,7 @@ PACKAGES=(
   cmake g++ gcc-multilib ninja-build ccache nasm pkg-config
   libcapstone-dev libsdl2-dev libfmt-dev doctest-dev linux-libc-dev
   libxbyak-dev libslirp-dev libcli11-dev nlohmann-json3-dev libzstd-dev zlib1g-dev
-  libpng-dev xvfb xauth imagemagick gdb python3 gnuplot-nox qemu-system-x86 bochs bochsbios
+  libpng-dev xvfb xauth imagemagick gdb python3 gnuplot-nox qemu-system-x86 bochs bochsbios cpio e2fsprogs
 )
 
 missing=()

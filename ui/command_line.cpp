@@ -22,7 +22,7 @@ constexpr const char* kVersion = "vmlab 0.1.0 (interpreter; x86 i686-class PC)";
 const std::vector<std::string> kQemuSpellings = {
     "kernel", "append", "initrd", "serial", "display", "nographic", "device",
     "no-reboot", "smp", "debugcon", "icount", "version", "help", "monitor", "bios", "boot",
-    "hda", "hdb", "hdc", "hdd", "cdrom", "drive", "snapshot", "gdb"};
+    "hda", "hdb", "hdc", "hdd", "cdrom", "drive", "snapshot", "gdb", "enable-kvm", "accel"};
 
 size_t edit_distance(const std::string& a, const std::string& b) {
   std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
@@ -40,7 +40,7 @@ std::string suggestion(const CLI::App& app, const std::string& arg) {
   std::string name = arg.substr(arg.find_first_not_of('-'));
   name = name.substr(0, name.find('='));
   std::string best;
-  size_t best_d = 3;  // only near misses
+  size_t best_d = std::min<size_t>(3, name.size() / 3 + 1);  // near misses only: -usb is not -hdb
   for (const CLI::Option* o : app.get_options()) {
     for (const std::string& ln : o->get_lnames()) {
       size_t d = edit_distance(name, ln);
@@ -184,7 +184,8 @@ ParseResult parse_command_line(int argc, const char* const* argv, std::FILE* out
   CLI::App app{"vmlab: a full-system x86 PC emulator for teaching virtualization.\n"
                "QEMU single-dash spellings (-kernel, -append, -initrd, -serial, -display, -nographic,\n"
                "-device, -no-reboot, -smp, -debugcon, -icount, -monitor, -hda..-hdd, -cdrom, -drive,\n"
-               "-snapshot) are accepted too. See docs/usage.md.",
+               "-snapshot, -bios, -boot, -gdb, -enable-kvm, -accel) are accepted too; -s and -S as\n"
+               "in QEMU. Every option with an example: docs/cli.md.",
                "vmlab"};
   app.allow_extras();  // unknown options are reported by us, with a suggestion
   app.add_option("-m,--memory", memory, "guest RAM: 256 (MiB), 256M, 1G; 1M..3G (default 128M)");
@@ -227,6 +228,10 @@ ParseResult parse_command_line(int argc, const char* const* argv, std::FILE* out
   app.add_flag("--no-reboot", m.no_reboot, "exit with status 3 on a triple fault instead of rebooting");
   app.add_option("--smp", smp, "number of CPUs, 1 to 8 (default 1); QEMU's cpus=N form too");
   app.add_option("--backend", m.backend, "execution technique: interp (default) or kvm; bt and trap are planned");
+  bool enable_kvm = false;
+  std::string accel;
+  app.add_flag("--enable-kvm", enable_kvm, "QEMU spelling of --backend kvm");
+  app.add_option("--accel", accel, "QEMU spelling: kvm (= --backend kvm) or tcg (= --backend interp)");
   app.add_option("--mmu", m.mmu, "MMU mode: direct (shadow, nested planned)");
   app.add_flag("--stats", cmd.stats, "print counters as a table on stderr at exit");
   app.add_option("--stats-json", cmd.stats_json, "write counters as JSON to FILE at exit");
@@ -241,11 +246,30 @@ ParseResult parse_command_line(int argc, const char* const* argv, std::FILE* out
   app.add_flag("--no-blocks", no_blocks, "speed-trick off switch: interpret one instruction at a time");
   app.add_flag("--no-jump-cache", no_jump_cache,
                "speed-trick off switch: find every block through the fetch translation");
+  bool no_chaining = false, no_branch_blocks = false;
+  app.add_flag("--no-chaining", no_chaining,
+               "speed-trick off switch: blocks do not remember their successor blocks");
+  app.add_flag("--no-branch-blocks", no_branch_blocks,
+               "speed-trick off switch: blocks end at every conditional branch");
   app.add_flag("--no-tlb", no_tlb, "speed-trick off switch: no software TLB, every access translates");
   app.add_flag("--version", version, "print the version and exit");
   bool list_backends = false;
   app.add_flag("--list-backends", list_backends, "print the techniques --backend accepts, one a line, and exit");
 
+  // A QEMU option vmlab lacks must be named as given: CLI11 would read -machine as -m achine
+  // and -soundhw as -s plus -oundhw. Any single-dash word longer than two characters that is
+  // not the value of an option before it is such an option.
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a.size() <= 2 || a[0] != '-' || a[1] == '-') continue;
+    if (i > 0 && args[i - 1].find('=') == std::string::npos) {
+      const CLI::Option* prev = app.get_option_no_throw(args[i - 1]);
+      if (prev && prev->get_items_expected_min() > 0) continue;  // e.g. -append -quiet
+    }
+    fmt::print(err, "vmlab: unknown option '{}'{}\nRun 'vmlab --help' for the options.\n", a,
+               suggestion(app, a));
+    return {std::nullopt, 2};
+  }
   std::vector<const char*> cargv{argv[0]};
   for (const auto& a : args) cargv.push_back(a.c_str());
   try {
@@ -330,10 +354,28 @@ ParseResult parse_command_line(int argc, const char* const* argv, std::FILE* out
       return fail(fmt::format("-boot {}: vmlab boots from c (hard disk) or d (CD-ROM)", boot));
     m.boot_device = order[0];
   }
+  // QEMU's accelerator choice names one of vmlab's techniques: KVM is KVM, and TCG (QEMU's
+  // software CPU) corresponds to the interpreter.
+  if (enable_kvm || !accel.empty()) {
+    std::string want = "kvm";
+    if (!accel.empty()) {
+      const std::string kind = accel.substr(0, accel.find(','));
+      if (kind == "tcg") want = "interp";
+      else if (kind != "kvm")
+        return fail(fmt::format("-accel {}: vmlab has kvm (--backend kvm) and tcg (--backend interp)", accel));
+      if (enable_kvm && want != "kvm") return fail(fmt::format("-enable-kvm and -accel {}: give one", accel));
+    }
+    if (app.count("--backend") && m.backend != want)
+      return fail(fmt::format("{} and --backend {}: give one of them",
+                              enable_kvm ? "-enable-kvm" : "-accel " + accel, m.backend));
+    m.backend = want;
+  }
   if (!icount.empty()) m.deterministic = true;
   m.decode_cache = !no_decode_cache;
   m.interp_blocks = !no_blocks;
   m.interp_jump_cache = !no_jump_cache;
+  m.interp_chaining = !no_chaining;
+  m.interp_branch_blocks = !no_branch_blocks;
   m.tlb = !no_tlb;
   if (m.max_instructions == 0 && app.count("--max-instructions"))
     return fail("--max-instructions 0: give a positive instruction count");

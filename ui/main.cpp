@@ -85,9 +85,8 @@ int run(const ui::CommandLine& cmd) {
       if (path.empty()) throw machine::SetupError("-initrd: empty module name");
       params.modules.push_back({spec, firmware::read_image_file(path, "module")});
     }
-    m.set_boot([&](machine::Machine& mm) {
-      firmware::load_multiboot(mm.memory(), mm.vcpu().s, kernel, params);
-    });
+    // Loaded by vmlab on every reset, with the MP/ACPI tables and E820 map a BIOS boot gives.
+    firmware::setup_multiboot_boot(m, std::move(kernel), std::move(params));
   }
   m.reset();
   // The monitor (docs/monitor.md) on -monitor SPEC or the mon: half of -serial. A dedicated

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "cpu/flags.h"
+#include "ui/monitor_backend.h"
 
 namespace vmlab::ui {
 
@@ -53,6 +54,7 @@ Monitor::Monitor(machine::Machine& m) : machine_(m) {
   register_info_commands();
   register_paging_commands();
   register_device_commands();
+  add_backend_command(*this, m);  // monitor_backend.cpp
 }
 
 Monitor::Monitor(machine::Machine& m, devices::CharBackend& line, bool greet_now) : Monitor(m) {

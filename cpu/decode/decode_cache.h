@@ -17,10 +17,34 @@
 
 namespace vmlab::cpu {
 
+struct Block;
+
+// Block chaining: a block remembers the blocks that ran after it, so the dispatcher can skip the
+// jump-cache / physical-key lookup. A link is used only when everything that could change what
+// the linear address decodes to is unchanged since it was made: the same linear address, CPL and
+// code size (`mode`, as in the interpreter's jump cache), and the same `stamp` (decode cache
+// generation + TLB epoch; both only grow, so an equal sum means neither changed, and an
+// unchanged generation also means the target block was not retired, so the pointer is alive).
+struct ChainLink {
+  uint32_t lin = 0;
+  uint32_t mode = ~0u;        // ~0 never matches
+  uint64_t stamp = ~0ull;
+  const Block* block = nullptr;
+  // Copies of the target's instructions and span (a block never changes once cached), so
+  // following a link goes straight to the instructions without waiting for the Block itself.
+  const Insn* first = nullptr;
+  uint32_t count = 0;
+  uint32_t span = 0;
+};
+
 struct Block {
   uint64_t key = 0;           // physical address << 1 | CS.D
   uint32_t span = 0;          // bytes from the first instruction's start to the last one's end
   std::vector<Insn> insns;
+  // Successors (taken / fall-through, or whatever ran last); filled by the interpreter, never
+  // on its uncached scratch block. Mutable: a link is a cache, not part of the decoded block.
+  mutable std::array<ChainLink, 2> next{};
+  mutable uint8_t next_victim = 0;  // which link a new successor replaces
 };
 
 inline uint64_t block_key(uint64_t pa, bool code32) { return (pa << 1) | (code32 ? 1 : 0); }

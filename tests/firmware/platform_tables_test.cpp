@@ -310,3 +310,85 @@ TEST_CASE("read_bios_image_rejects_missing_files_and_odd_sizes") {
   CHECK_THROWS_AS(read_bios_image(path), machine::SetupError);
   std::remove(path.c_str());
 }
+
+namespace {
+// Decodes an AML PkgLength at `at`: returns the package length and sets `bytes` to its size.
+size_t aml_pkg_length(const std::string& aml, size_t at, size_t& bytes) {
+  uint8_t lead = uint8_t(aml.at(at));
+  bytes = 1 + (lead >> 6);
+  if (bytes == 1) return lead & 0x3F;
+  size_t len = lead & 0x0F;
+  for (size_t i = 1; i < bytes; ++i) len |= size_t(uint8_t(aml.at(at + i))) << (4 + 8 * (i - 1));
+  return len;
+}
+}  // namespace
+
+// Linux with ACPI scans PCI only below a PNP0A03 root bridge object: without \_SB.PCI0 it
+// found no PCI device at all (no IDE disk), although the MP table and the BIOS were right.
+TEST_CASE("acpi_dsdt_has_the_pci_root_bridge_with_its_resource_windows") {
+  PlatformInfo info = info_with(1);
+  AcpiTables acpi = build_acpi_tables(info, info.tables_base());
+  const auto& b = acpi.blob;
+  uint32_t dsdt_len = check_acpi_table(b, acpi.dsdt, "DSDT");
+  std::string aml(b.begin() + acpi.dsdt + kAcpiHeaderSize, b.begin() + acpi.dsdt + dsdt_len);
+
+  // Scope (\_SB) ends exactly at the end of the table, and Device (PCI0) exactly where it does.
+  size_t scope = aml.find(std::string("\x10", 1));
+  REQUIRE(scope != std::string::npos);
+  size_t n = 0;
+  size_t scope_len = aml_pkg_length(aml, scope + 1, n);
+  CHECK(scope + 1 + scope_len == aml.size());
+  CHECK(aml.substr(scope + 1 + n, 5) == "\\_SB_");
+  size_t dev = scope + 1 + n + 5;
+  CHECK(uint8_t(aml[dev]) == 0x5B);
+  CHECK(uint8_t(aml[dev + 1]) == 0x82);
+  size_t dev_len = aml_pkg_length(aml, dev + 2, n);
+  CHECK(dev + 2 + dev_len == aml.size());
+  CHECK(aml.substr(dev + 2 + n, 4) == "PCI0");
+
+  size_t hid = aml.find("_HID");
+  REQUIRE(hid != std::string::npos);
+  CHECK(aml.substr(hid + 4, 5) == std::string("\x0C\x41\xD0\x0A\x03", 5));  // EisaId PNP0A03
+
+  // _CRS: a buffer of resource descriptors ending with the end tag at its last two bytes.
+  size_t crs = aml.find("_CRS");
+  REQUIRE(crs != std::string::npos);
+  REQUIRE(uint8_t(aml[crs + 4]) == 0x11);
+  size_t buf_len = aml_pkg_length(aml, crs + 5, n);
+  CHECK(crs + 5 + buf_len == aml.size());
+  size_t at = crs + 5 + n;
+  REQUIRE(uint8_t(aml[at]) == 0x0B);
+  size_t size = uint8_t(aml[at + 1]) | size_t(uint8_t(aml[at + 2])) << 8;
+  at += 3;
+  CHECK(at + size == aml.size());
+  std::vector<uint8_t> r(aml.begin() + long(at), aml.end());
+  bool bus = false, cf8 = false, io_low = false, io_high = false, bars = false, end = false;
+  for (size_t i = 0; i < r.size() && !end;) {
+    if (r[i] == 0x79) { end = (i + 2 == r.size()); break; }
+    if (r[i] == 0x47) {  // small I/O port descriptor
+      cf8 = rd16(r, i + 2) == 0xCF8 && r[i + 7] == 8;
+      i += 8;
+      continue;
+    }
+    REQUIRE((r[i] == 0x88 || r[i] == 0x87));
+    size_t len = rd16(r, i + 1);
+    if (r[i] == 0x88) {
+      uint16_t min = rd16(r, i + 8), max = rd16(r, i + 10), span = rd16(r, i + 14);
+      CHECK(uint32_t(span) == uint32_t(max - min + 1));
+      if (r[i + 3] == 2) bus = min == 0 && max == 0xFF;
+      if (r[i + 3] == 1 && min == 0) io_low = max == 0xCF7;
+      if (r[i + 3] == 1 && min == 0xD00) io_high = max == 0xFFFF;
+    } else {
+      uint32_t min = rd32(r, i + 10), max = rd32(r, i + 14);
+      CHECK(rd32(r, i + 22) == max - min + 1);
+      if (min == kPciMemoryBase) bars = max == kIoApicAddress - 1;
+    }
+    i += 3 + len;
+  }
+  CHECK(bus);
+  CHECK(cf8);
+  CHECK(io_low);
+  CHECK(io_high);
+  CHECK(bars);
+  CHECK(end);
+}

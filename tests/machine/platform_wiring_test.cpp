@@ -141,7 +141,12 @@ TEST_CASE("random_traffic_to_every_port_of_every_device_never_crashes_the_machin
                               0x92, 0xA0, 0xA1, 0xE9, 0x2F8, 0x2FD, 0x3F8, 0x3FA, 0x3FD, 0x4D0,
                               0x4D1, 0x510, 0x511, 0x600, 0x604, 0x608, 0x60C, 0xCF8, 0xCF9, 0xCFC,
                               0xCFE, 0x1CE, 0x1CF, 0x3C0, 0x3C1, 0x3C4, 0x3C5, 0x3C7, 0x3C8,
-                              0x3C9, 0x3CE, 0x3CF, 0x3D4, 0x3D5, 0x3DA};  // last row: VGA, VBE
+                              0x3C9, 0x3CE, 0x3CF, 0x3D4, 0x3D5, 0x3DA,   // VGA, VBE
+                              0x1F0, 0x1F1, 0x1F2, 0x1F3, 0x1F4, 0x1F5, 0x1F6, 0x1F7, 0x3F6,
+                              0x170, 0x177, 0x376, 0xF0};  // IDE channels, x87 error latch
+  // Device memory too: IOAPIC, local APIC, the VGA window.
+  const uint32_t mmio[] = {0xFEC00000, 0xFEC00010, 0xFEE00080, 0xFEE000B0, 0xFEE000F0, 0xFEE00300,
+                           0xFEE00310, 0xFEE00320, 0xFEE00380, 0xA0000, 0xB8000, 0xBFFFC};
   uint64_t x = 0x9E3779B97F4A7C15ull;
   auto next = [&x] { x ^= x << 13; x ^= x >> 7; x ^= x << 17; return x; };
   for (int i = 0; i < 200000; ++i) {
@@ -151,6 +156,11 @@ TEST_CASE("random_traffic_to_every_port_of_every_device_never_crashes_the_machin
     const unsigned width = 1u << ((rnd >> 24) % 3);
     if ((rnd >> 30) & 1) r.out(port, width, uint32_t(next()));
     else (void)r.in(port, width);
+    if ((rnd >> 40) % 8 == 0) {
+      const uint32_t addr = mmio[(rnd >> 44) % std::size(mmio)];
+      if ((rnd >> 50) & 1) r.m->mmio().write(addr, 4, uint32_t(next()));
+      else (void)r.m->mmio().read(addr, 4);
+    }
   }
   r.core->actions.push_back([](cpu::Vcpu& v) { v.io.write(0xF4, 1, 0); });
   auto res = r.m->run();
