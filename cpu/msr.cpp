@@ -55,7 +55,7 @@ Fault read_msr(Vcpu& v, uint32_t index, uint64_t& value) {
     return kNoFault;
   }
   switch (index) {
-    case kMsrTsc: value = v.s.instructions_retired + m.tsc_offset; return kNoFault;
+    case kMsrTsc: value = tsc_ticks(v) + m.tsc_offset; return kNoFault;
     case kMsrPlatformId: value = 0; return kNoFault;
     case kMsrApicBase: value = m.apic_base; return kNoFault;
     case kMsrBiosSignId: value = 0; return kNoFault;  // microcode revision 0 in EDX
@@ -100,8 +100,8 @@ Fault write_msr(Vcpu& v, uint32_t index, uint64_t value) {
   }
   switch (index) {
     case kMsrTsc:
-      // Unsigned wrap-around is intended: TSC = retired + offset (mod 2^64).
-      m.tsc_offset = value - v.s.instructions_retired;
+      // Unsigned wrap-around is intended: TSC = tsc_ticks + offset (mod 2^64).
+      m.tsc_offset = value - tsc_ticks(v);
       return kNoFault;
     case kMsrApicBase:
       // BSP (bit 8) is read-only; EN (bit 11) and the base are writable.

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include "cpu/cpu_state.h"
 #include "cpu/debug_hooks.h"
+#include "machine/clock.h"
 #include "machine/guest_memory.h"
 #include "machine/io_bus.h"
 #include "machine/irq.h"
@@ -50,6 +51,10 @@ class Vcpu {
   // FERR#: asserted while an unmasked x87 exception is pending and CR0.NE=0 (PC-compatible
   // error reporting through IRQ13); nullptr = not wired. See cpu/fpu/x87_exceptions.h.
   machine::IrqLine* ferr = nullptr;
+  // The machine's clock: with a real-time clock the TSC follows host time (tsc_ticks()), so it
+  // agrees with the PIT and the APIC timer a kernel calibrates it against; nullptr or a
+  // deterministic clock: the TSC counts retired instructions.
+  const machine::Clock* clock = nullptr;
   mmu::Mmu mmu;
   mmu::Tlb tlb;
   CpuCounters counters;
@@ -60,5 +65,13 @@ class Vcpu {
   // 3 kvm. The execution core sets it when it takes the vCPU.
   uint8_t technique_id = 0;
 };
+
+// What the TSC counts before tsc_offset is added: host time in 10 ns ticks (the nominal 100 MHz
+// of the deterministic clock) with a real-time clock, else the retired instructions.
+inline uint64_t tsc_ticks(const Vcpu& v) {
+  if (v.clock && v.clock->mode() == machine::Clock::Mode::RealTime)
+    return v.clock->now_ns() / machine::Clock::kNsPerInstruction;
+  return v.s.instructions_retired;
+}
 
 }  // namespace vmlab::cpu

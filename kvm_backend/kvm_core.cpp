@@ -127,7 +127,7 @@ std::string KvmCore::load_state(cpu::Vcpu& v) {
     return "";
   }
   ++counters_.state_loads;
-  to_kvm(v.s, kstate_);
+  to_kvm(v.s, kstate_, cpu::tsc_ticks(v));
   if (v.s.msr.tsc_offset == synced_.msr.tsc_offset && synced_valid_) {
     // Writing the TSC back would move the guest's TSC back by the time spent outside KVM.
     MsrTable& t = kstate_.msrs;
@@ -148,7 +148,7 @@ std::string KvmCore::save_state(cpu::Vcpu& v) {
     synced_valid_ = false;
     return e;
   }
-  from_kvm(kstate_, v.s);
+  from_kvm(kstate_, v.s, cpu::tsc_ticks(v));
   synced_ = v.s;
   synced_valid_ = true;
   return "";

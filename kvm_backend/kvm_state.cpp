@@ -113,7 +113,7 @@ uint16_t full_tag(uint8_t abridged, const cpu::FpuState& f) {
   return t;
 }
 
-void to_kvm(const CpuState& s, KvmVcpuState& k) {
+void to_kvm(const CpuState& s, KvmVcpuState& k, uint64_t tsc_ticks) {
   using namespace cpu;
   kvm_regs& r = k.regs;
   r = kvm_regs{};
@@ -174,12 +174,12 @@ void to_kvm(const CpuState& s, KvmVcpuState& k) {
   prepare_msr_table(k);
   for (uint32_t i = 0; i < k.msrs.nmsrs; ++i) {
     kvm_msr_entry& m = k.msrs.entries[i];
-    if (m.index == kTsc) m.data = s.instructions_retired + s.msr.tsc_offset;
+    if (m.index == kTsc) m.data = tsc_ticks + s.msr.tsc_offset;
     else if (const uint64_t* p = msr_slot(s, m.index)) m.data = *p;
   }
 }
 
-void from_kvm(const KvmVcpuState& k, CpuState& s) {
+void from_kvm(const KvmVcpuState& k, CpuState& s, uint64_t tsc_ticks) {
   using namespace cpu;
   const kvm_regs& r = k.regs;
   s.gpr[EAX] = uint32_t(r.rax); s.gpr[ECX] = uint32_t(r.rcx);
@@ -241,7 +241,7 @@ void from_kvm(const KvmVcpuState& k, CpuState& s) {
 
   for (uint32_t i = 0; i < k.msrs.nmsrs && i < kMaxMsrEntries; ++i) {
     const kvm_msr_entry& m = k.msrs.entries[i];
-    if (m.index == kTsc) s.msr.tsc_offset = m.data - s.instructions_retired;
+    if (m.index == kTsc) s.msr.tsc_offset = m.data - tsc_ticks;
     else if (uint64_t* p = msr_slot(s, m.index)) *p = m.data;
   }
 }

@@ -37,8 +37,12 @@ std::span<const uint32_t> state_msr_indices();
 // Fills k.msrs with the index list (values 0): ready for KVM_GET_MSRS.
 void prepare_msr_table(KvmVcpuState& k);
 
-void to_kvm(const cpu::CpuState& s, KvmVcpuState& k);
-void from_kvm(const KvmVcpuState& k, cpu::CpuState& s);
+// `tsc_ticks`: what the guest TSC counts before CpuState's tsc_offset (cpu::tsc_ticks(): host
+// time with a real-time clock); the two-argument forms use the retired-instruction count.
+void to_kvm(const cpu::CpuState& s, KvmVcpuState& k, uint64_t tsc_ticks);
+inline void to_kvm(const cpu::CpuState& s, KvmVcpuState& k) { to_kvm(s, k, s.instructions_retired); }
+void from_kvm(const KvmVcpuState& k, cpu::CpuState& s, uint64_t tsc_ticks);
+inline void from_kvm(const KvmVcpuState& k, cpu::CpuState& s) { from_kvm(k, s, s.instructions_retired); }
 
 // Segment caches: CpuState attr (descriptor layout) <-> kvm_segment fields. A segment without P
 // is "unusable" to KVM (a null data selector in protected mode).

@@ -34,6 +34,7 @@ void Machine::wire_cpus() {
       slot.vcpu->tlb.enabled = cfg_.tlb;
     }
     slot.vcpu->index = int(i);
+    slot.vcpu->clock = &clock_;
     slot.lapic = std::make_unique<devices::LocalApic>(uint8_t(i), clock_);
     slot.pin = std::make_unique<CpuInterruptPin>(*slot.vcpu, *slot.lapic, i == 0 ? pic_.get() : nullptr);
     slot.vcpu->intr = slot.pin.get();
@@ -57,6 +58,7 @@ void Machine::wire_cpus() {
 void Machine::reset_cpu(unsigned i) {
   CpuSlot& c = cpus_[i];
   cpu::reset_cpu_state(c.vcpu->s);
+  c.vcpu->s.msr.tsc_offset = 0 - cpu::tsc_ticks(*c.vcpu);  // TSC 0 at RESET
   c.vcpu->s.msr.apic_base = kApicBaseEnabled | (i == 0 ? kApicBaseBsp : 0);
   c.vcpu->tlb.flush_all();
   c.vcpu->attention.fetch_and(~(cpu::kAttnShutdown | cpu::kAttnStop));
@@ -106,8 +108,13 @@ void Machine::sync_tsc() {
   // KVM runs the TSC itself, from host time; resetting it here would reload every register
   // group each slice and could move its TSC backwards.
   if (cfg_.backend != "interp") return;
+  if (clock_.mode() == Clock::Mode::RealTime) {
+    // tsc_ticks() is host time already: one constant offset makes every TSC 0 at the reset.
+    for (CpuSlot& c : cpus_) c.vcpu->s.msr.tsc_offset = 0 - tsc_epoch_ns_ / Clock::kNsPerInstruction;
+    return;
+  }
   const uint64_t tsc = (clock_.now_ns() - tsc_epoch_ns_) / Clock::kNsPerInstruction;
-  for (CpuSlot& c : cpus_) c.vcpu->s.msr.tsc_offset = tsc - c.vcpu->s.instructions_retired;
+  for (CpuSlot& c : cpus_) c.vcpu->s.msr.tsc_offset = tsc - cpu::tsc_ticks(*c.vcpu);
 }
 
 void Machine::set_attention_all(uint32_t bits) {

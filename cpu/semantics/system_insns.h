@@ -158,10 +158,11 @@ template <typename, int> Fault cpuid_insn(Vcpu& v, const Insn&) {
   v.s.gpr[EAX] = r.eax; v.s.gpr[EBX] = r.ebx; v.s.gpr[ECX] = r.ecx; v.s.gpr[EDX] = r.edx;
   return kNoFault;
 }
-// RDTSC (0F 31): the deterministic clock counts retired instructions; CR4.TSD makes it CPL 0.
+// RDTSC (0F 31): tsc_ticks() (host time, or retired instructions with the deterministic clock)
+// plus the offset; CR4.TSD makes it CPL 0.
 template <typename, int> Fault rdtsc(Vcpu& v, const Insn&) {
   if ((v.s.cr4 & CR4_TSD) && protected_mode(v.s) && v.s.cpl != 0) return fault_gp(0);
-  const uint64_t t = v.s.instructions_retired + v.s.msr.tsc_offset;
+  const uint64_t t = tsc_ticks(v) + v.s.msr.tsc_offset;
   v.s.gpr[EAX] = uint32_t(t);
   v.s.gpr[EDX] = uint32_t(t >> 32);
   return kNoFault;

@@ -29,6 +29,7 @@ if(NOT image)
   endif()
 endif()
 # About 300 million instructions bring memtest86+ to its first test; stop a little later (with
+# --deterministic, so its TSC-timed delays are counted in instructions, not host time; with
 # -DSMP=2, later still: the second CPU's first test).
 set(LIMIT 400000000)
 set(SMP_ARGS "")
@@ -38,7 +39,7 @@ if(SMP)
 endif()
 execute_process(
   COMMAND ${VMLAB} -kernel ${image} -append "console=ttyS0,115200" -m 64 -display none
-          -serial stdio --max-instructions ${LIMIT} ${SMP_ARGS}
+          -serial stdio --deterministic --max-instructions ${LIMIT} ${SMP_ARGS}
   RESULT_VARIABLE status OUTPUT_VARIABLE out ERROR_VARIABLE err TIMEOUT 120 INPUT_FILE /dev/null)
 string(REGEX REPLACE "\e\\[[0-9;?]*[A-Za-z]" " " plain "${out}")
 message("${plain}")
