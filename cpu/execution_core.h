@@ -43,6 +43,9 @@ class ExecutionCore {
   // Adds the core's own counters (KVM: exits by reason, I/O exits by port) to the machine's
   // statistics; called once by Machine::register_stats.
   virtual void register_stats(machine::Stats& stats) { (void)stats; }
+  // Exits to the VMM so far, all reasons (the window's exits/s); 0 for cores without exits,
+  // such as the interpreter, which handles every event inline.
+  virtual uint64_t total_exits() const { return 0; }
 };
 
 }  // namespace vmlab::cpu

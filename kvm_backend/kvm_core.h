@@ -48,6 +48,11 @@ class KvmCore : public cpu::ExecutionCore {
   KvmCore(std::unique_ptr<KvmDevice> dev, Options o);
 
   const char* name() const override { return "kvm"; }
+  uint64_t total_exits() const override {
+    uint64_t n = 0;
+    for (uint64_t e : counters_.exits) n += e;
+    return n;
+  }
   cpu::Exit run(cpu::Vcpu& v, uint64_t budget) override;
   // Called on reset (before and after the boot step) and restore: ROMs may have been added, so
   // the slots are re-planned, and events KVM still holds from before are dropped.

@@ -111,6 +111,7 @@ class Machine {
   cpu::ExecutionCore& core() { return *core_; }    // the bootstrap processor's core
   // Every vCPU (-smp N), the bootstrap processor first; index = initial APIC ID.
   unsigned cpu_count() const { return unsigned(cpus_.size()); }
+  cpu::ExecutionCore& core_of(unsigned i) { return *cpus_.at(i).core; }  // vCPU i's core
   cpu::Vcpu& cpu(unsigned i) { return *cpus_.at(i).vcpu; }
   devices::LocalApic& lapic(unsigned i) { return *cpus_.at(i).lapic; }
   devices::Ioapic& ioapic() { return *ioapic_; }

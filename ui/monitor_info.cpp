@@ -34,7 +34,10 @@ void Monitor::register_info_commands() {
                    return out;
                  }
                  if (!args.empty()) return fmt::format("info registers: unknown argument '{}' (only -a)\n", args[0]);
-                 return machine::format_registers(vcpu().s);
+                 // The registers, then the instruction at CS:EIP as Capstone reads it (x/1i).
+                 const cpu::CpuState& s = vcpu().s;
+                 return machine::format_registers(s) +
+                        execute(fmt::format("x/1i {:#x}", uint64_t(s.seg[cpu::CS].base) + s.eip));
                }});
   add_command({"info status", "", "whether the guest runs or is stopped",
                [this](const std::vector<std::string>&, const std::string&) {

@@ -164,12 +164,18 @@ void SdlWindow::update_title() {
   const auto now = std::chrono::steady_clock::now();
   const double secs = std::chrono::duration<double>(now - last_title_).count();
   const uint64_t insns = m_.instructions();
-  const double mips = (last_title_.time_since_epoch().count() && secs > 0)
-                          ? double(insns - title_instructions_) / secs / 1e6 : 0.0;
+  uint64_t exits = 0;
+  for (unsigned i = 0; i < m_.cpu_count(); ++i) exits += m_.core_of(i).total_exits();
+  const bool have_rate = last_title_.time_since_epoch().count() && secs > 0;
+  const double mips = have_rate ? double(insns - title_instructions_) / secs / 1e6 : 0.0;
+  // (a technique switch can swap in a core with fewer exits counted: no negative rate then)
+  const double exit_rate = have_rate && exits >= title_exits_ ? double(exits - title_exits_) / secs : 0.0;
   last_title_ = now;
   title_instructions_ = insns;
+  title_exits_ = exits;
   const std::string title =
-      fmt::format("vmlab - {} - mmu {} - {:.1f} MIPS{}{}", m_.core().name(), m_.config().mmu, mips,
+      fmt::format("vmlab - {} - mmu {} - {:.1f} MIPS, {:.0f} exits/s{}{}", m_.core().name(), m_.config().mmu,
+                  mips, exit_rate,
                   m_.paused() ? " - stopped" : "",
                   grabbed_ ? " - mouse grabbed (Ctrl-Alt-G releases)" : " - Ctrl-Alt-G grabs the mouse, Ctrl-Alt-Q quits");
   SDL_SetWindowTitle(window_, title.c_str());

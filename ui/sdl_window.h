@@ -53,6 +53,7 @@ class SdlWindow {
   uint64_t frames_ = 0;
   std::chrono::steady_clock::time_point last_frame_{}, last_title_{}, started_;
   uint64_t title_instructions_ = 0;
+  uint64_t title_exits_ = 0;
 };
 
 }  // namespace vmlab::ui

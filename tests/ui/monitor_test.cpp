@@ -140,6 +140,13 @@ TEST_CASE("monitor_info_commands") {
   std::string regs = r.run("info registers");
   CHECK(contains(regs, "EAX=cafef00d"));
   CHECK(contains(regs, "CR0="));
+  // The instruction at CS:EIP follows, disassembled by Capstone.
+  cpu::CpuState& s = r.m->vcpu().s;
+  s.seg[cpu::CS].base = 0;
+  s.eip = 0x1000;
+  const uint8_t hlt[] = {0xF4};
+  r.m->memory().write_phys(0x1000, hlt);
+  CHECK(contains(r.run("info registers"), "hlt"));
   CHECK(contains(r.run("info registers -a"), "CPU#0"));
   CHECK(contains(r.run("info registers -x"), "unknown argument"));
   CHECK(r.run("info status") == "VM status: running\n");
