@@ -111,9 +111,11 @@ struct InsnsResult {
 // an instruction that moved EIP elsewhere (a taken branch, a REP slice) or wrote code
 // (`generation` moved: the rest of the block may be stale), and on a fault, with EIP restored
 // to the faulting instruction.
+// The loop itself, inlined into both users: run_insns (one block, from run()) and run_chained.
 template <bool kCode32>
-[[gnu::noinline]] InsnsResult run_insns(Vcpu& v, const Insn* in, const Insn* const end,
-                                        const uint64_t& generation) {
+[[gnu::always_inline]] inline InsnsResult run_insns_inline(Vcpu& v, const Insn* in,
+                                                           const Insn* const end,
+                                                           const uint64_t& generation) {
   CpuState& s = v.s;
   const uint64_t gen = generation;
   uint32_t eip = s.eip;
@@ -132,6 +134,12 @@ template <bool kCode32>
     eip = next;
   }
   return {end, kNoFault};
+}
+
+template <bool kCode32>
+[[gnu::noinline]] InsnsResult run_insns(Vcpu& v, const Insn* in, const Insn* const end,
+                                        const uint64_t& generation) {
+  return run_insns_inline<kCode32>(v, in, end, generation);
 }
 
 }  // namespace
@@ -198,24 +206,9 @@ template <bool kCode32>
   size_t count = b->insns.size();
   for (;;) {
     const Insn* const end = in + (count < left - done ? count : size_t(left - done));
-    uint32_t eip = s.eip;
-    for (; in != end; ++in) {
-      uint32_t next = eip + in->len;
-      if constexpr (!kCode32) next &= 0xFFFF;
-      s.eip = next;
-      if (Fault f = in->fn(v, *in)) [[unlikely]] {
-        s.eip = eip;
-        return {nullptr, done, f};
-      }
-      // A REP slice that left EIP on the instruction counts as one instruction too: the budget
-      // and the virtual clock then advance during long string operations.
-      ++s.instructions_retired;
-      ++done;
-      // Left EIP elsewhere (a taken branch, a REP slice) or wrote code: the rest of the block
-      // is not for now, or may be stale.
-      if (s.eip != next || generation != gen) break;
-      eip = next;
-    }
+    const InsnsResult r = run_insns_inline<kCode32>(v, in, end, generation);
+    done += uint64_t(r.stop - in);
+    if (r.fault) return {nullptr, done, r.fault};
     if (generation != gen) return {nullptr, done, kNoFault};  // b may have been retired
     if (done >= left || v.attention.load(std::memory_order_relaxed)) break;
     if ((s.events.interrupt_shadow | s.events.nmi_pending | s.events.halted) ||
