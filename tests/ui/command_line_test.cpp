@@ -1,4 +1,5 @@
 // The command line: QEMU spellings, -m forms, -device parsing, errors with exit status 2.
+#include "tests/ui/parse_capture.h"
 #include "ui/command_line.h"
 
 #include <doctest/doctest.h>
@@ -9,26 +10,8 @@
 using namespace vmlab::ui;
 
 namespace {
-struct Parsed {
-  ParseResult r;
-  std::string out, err;
-};
-// Runs the parser with output captured in memory.
-Parsed parse(std::vector<const char*> args) {
-  args.insert(args.begin(), "vmlab");
-  char *obuf = nullptr, *ebuf = nullptr;
-  size_t olen = 0, elen = 0;
-  std::FILE* o = open_memstream(&obuf, &olen);
-  std::FILE* e = open_memstream(&ebuf, &elen);
-  Parsed p{parse_command_line(int(args.size()), args.data(), o, e), "", ""};
-  std::fclose(o);
-  std::fclose(e);
-  p.out.assign(obuf, olen);
-  p.err.assign(ebuf, elen);
-  std::free(obuf);
-  std::free(ebuf);
-  return p;
-}
+using test::Parsed;
+Parsed parse(std::vector<const char*> args) { return test::parse_captured(std::move(args)); }
 }  // namespace
 
 TEST_CASE("command_line_ram_size_accepts_qemu_forms") {

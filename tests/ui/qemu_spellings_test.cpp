@@ -8,32 +8,15 @@
 #include <string>
 #include <vector>
 
+#include "tests/ui/parse_capture.h"
 #include "ui/command_line.h"
 
 using namespace vmlab::ui;
 
 namespace {
 
-struct Parsed {
-  ParseResult r;
-  std::string out, err;
-};
-
-Parsed run(std::vector<const char*> args) {
-  args.insert(args.begin(), "vmlab");
-  char *obuf = nullptr, *ebuf = nullptr;
-  size_t olen = 0, elen = 0;
-  std::FILE* o = open_memstream(&obuf, &olen);
-  std::FILE* e = open_memstream(&ebuf, &elen);
-  Parsed p{parse_command_line(int(args.size()), args.data(), o, e), "", ""};
-  std::fclose(o);
-  std::fclose(e);
-  p.out.assign(obuf, olen);
-  p.err.assign(ebuf, elen);
-  std::free(obuf);
-  std::free(ebuf);
-  return p;
-}
+using test::Parsed;
+Parsed run(std::vector<const char*> args) { return test::parse_captured(std::move(args)); }
 
 // The parsed command line; fails the test (with the parser's message) when it did not parse.
 CommandLine ok(std::vector<const char*> args) {
