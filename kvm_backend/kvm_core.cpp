@@ -104,7 +104,7 @@ std::string KvmCore::setup(cpu::Vcpu& v) {
     if (std::string e = dev_->get_state(kstate_); !e.empty()) return e;
   }
   if (!layout_checked_) {
-    if (std::string e = memory_.apply(*dev_, v.mem, opts_.dirty_log); !e.empty()) return e;
+    if (std::string e = dev_->vm().memory().apply(*dev_, v.mem, opts_.dirty_log); !e.empty()) return e;
     layout_checked_ = true;
   }
   return "";
@@ -276,7 +276,16 @@ Exit KvmCore::run(cpu::Vcpu& v, uint64_t budget) {
     inject_interrupts(v, run);
 
     const uint64_t t0 = now_ns();
+    if (link_.lock) {  // other vCPU threads and the main thread may take the machine meanwhile
+      link_.in_guest->store(true);
+      link_.lock->unlock();
+    }
     const int err = dev_->run();
+    if (link_.lock) {
+      link_.lock->lock();
+      link_.in_guest->store(false);
+      if (link_.relocked) link_.relocked();
+    }
     guest_ns += now_ns() - t0;
     entered = true;
     if (err) {
@@ -292,10 +301,12 @@ Exit KvmCore::run(cpu::Vcpu& v, uint64_t budget) {
       case KVM_EXIT_IO:
         error = handle_io_exit(run, dev_->run_size(), v, counters_);
         stop = !error.empty();
+        if (link_.exit_handled) link_.exit_handled();
         break;
       case KVM_EXIT_MMIO:
         error = handle_mmio_exit(run, v, counters_);
         stop = !error.empty();
+        if (link_.exit_handled) link_.exit_handled();
         break;
       case KVM_EXIT_HLT:
         counters_.count(KvmExit::Hlt);
@@ -374,7 +385,7 @@ Exit KvmCore::run(cpu::Vcpu& v, uint64_t budget) {
   // The dirty log costs an ioctl per RAM slot: fold it in every 10 ms, and whenever run()
   // returns for anything but a spent slice.
   if (opts_.dirty_log && (out.reason != ExitReason::BudgetSpent || now_ns() - last_dirty_sync_ns_ >= kDirtySyncNs)) {
-    const int64_t n = memory_.sync_dirty_log(*dev_, v.mem);
+    const int64_t n = dev_->vm().memory().sync_dirty_log(*dev_, v.mem);
     if (n > 0) counters_.dirty_pages += uint64_t(n);
     last_dirty_sync_ns_ = now_ns();
   }
@@ -420,6 +431,16 @@ std::unique_ptr<cpu::ExecutionCore> make_kvm_core(const machine::MachineConfig& 
   } catch (const KvmUnavailable& e) {
     throw machine::SetupError(
         fmt::format("KVM is not available here ({}); use --backend interp", e.what()));
+  }
+}
+
+std::unique_ptr<cpu::ExecutionCore> make_kvm_sibling_core(const KvmCore& first, unsigned index) {
+  try {
+    return std::make_unique<KvmCore>(KvmDevice::create(first.vm(), index));
+  } catch (const KvmUnavailable& e) {
+    throw machine::SetupError(fmt::format(
+        "KVM cannot add vCPU {} to the VM ({}; the host allows {} vCPUs per VM); use fewer -smp "
+        "CPUs or --backend interp", index, e.what(), first.vm()->caps().max_vcpus));
   }
 }
 

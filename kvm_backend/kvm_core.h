@@ -11,8 +11,11 @@
 //   auto core = make_kvm_core(cfg);             // throws machine::SetupError if KVM is unusable
 //   Exit e = core->run(vcpu, 20'000);           // e.executed is an estimate (docs/kvm.md)
 #pragma once
+#include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "cpu/execution_core.h"
@@ -46,6 +49,27 @@ class KvmCore : public cpu::ExecutionCore {
   };
   explicit KvmCore(std::unique_ptr<KvmDevice> dev);
   KvmCore(std::unique_ptr<KvmDevice> dev, Options o);
+
+  // How run() shares the machine with other vCPU threads (machine/run_loop_threaded.cpp). The
+  // caller of run() holds `lock` (the machine's big lock); run() releases it only around the
+  // KVM_RUN ioctl, raising `in_guest` before the release and lowering it after taking the lock
+  // again, so a thread holding the lock that sees in_guest knows a kick (SliceTimer::kick) is
+  // needed to get this vCPU out. `relocked` runs right after the lock is taken again (the
+  // machine points its local-APIC window at this vCPU), `exit_handled` after each port/MMIO
+  // exit (the machine wakes vCPUs the device access gave an interrupt). An empty link (the
+  // default) is one thread: nothing is released, nothing is called.
+  struct ThreadLink {
+    std::mutex* lock = nullptr;
+    std::atomic<bool>* in_guest = nullptr;
+    std::function<void()> relocked;
+    std::function<void()> exit_handled;
+  };
+  void set_thread_link(ThreadLink link) { link_ = std::move(link); }
+  // KVM was asked to exit as soon as the guest can take an interrupt (one was pending at the
+  // last entry): a new interrupt for this vCPU needs no kick. Read under the machine lock.
+  bool interrupt_window_requested() { return dev_->run_page().request_interrupt_window != 0; }
+  // The VM this vCPU belongs to: the factory creates the machine's other vCPUs on it.
+  const std::shared_ptr<KvmVm>& vm() const { return dev_->vm_ptr(); }
 
   const char* name() const override { return "kvm"; }
   uint64_t total_exits() const override {
@@ -82,7 +106,6 @@ class KvmCore : public cpu::ExecutionCore {
 
   std::unique_ptr<KvmDevice> dev_;
   Options opts_;
-  KvmMemory memory_;
   SliceTimer timer_;
   cpu::Interpreter fallback_;
   KvmVcpuState kstate_{};
@@ -96,6 +119,7 @@ class KvmCore : public cpu::ExecutionCore {
   GuestDebugPlan debug_applied_{};  // what KVM_SET_GUEST_DEBUG last got
   bool debug_skip_step_ = false;    // this entry steps off the breakpoint resumed from
   KvmCounters counters_;
+  ThreadLink link_;
 };
 
 // The factory's entry point: opens `device_path` and builds the core. Errors become a
@@ -103,5 +127,8 @@ class KvmCore : public cpu::ExecutionCore {
 // KVM cannot honour (--deterministic) are refused the same way.
 std::unique_ptr<cpu::ExecutionCore> make_kvm_core(const machine::MachineConfig& cfg,
                                                   const std::string& device_path = "/dev/kvm");
+// vCPU `index` (KVM_CREATE_VCPU id = APIC ID) on the VM of `first`, the machine's vCPU 0: one VM
+// with N vCPUs sharing its memory slots (-smp N). SetupError if KVM refuses the vCPU.
+std::unique_ptr<cpu::ExecutionCore> make_kvm_sibling_core(const KvmCore& first, unsigned index);
 
 }  // namespace vmlab::kvm_backend

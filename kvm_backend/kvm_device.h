@@ -1,8 +1,10 @@
-// KvmDevice: one KVM virtual machine with one vCPU, opened from /dev/kvm: the file descriptors,
-// the shared kvm_run page, capability checks and thin ioctl wrappers. No policy here: the
-// core (kvm_core.h) decides what to run and how to handle exits.
+// KvmDevice: one vCPU of a KVM virtual machine (KvmVm, kvm_vm.h): its file descriptor, its
+// kvm_run page and thin ioctl wrappers; the VM-wide calls (memory slots, dirty log, CPUID) go
+// to the VM it belongs to. No policy here: the core (kvm_core.h) decides what to run and how to
+// handle exits.
 //
-//   auto d = KvmDevice::open("/dev/kvm");       // throws KvmUnavailable with the reason
+//   auto d = KvmDevice::open("/dev/kvm");       // a new VM with vCPU 0; throws KvmUnavailable
+//   auto d1 = KvmDevice::create(d->vm_ptr(), 1); // vCPU 1 of the same VM (-smp)
 //   d->set_memory_slot(0, 0, ram_bytes, host, false);
 //   d->vcpu_ioctl(KVM_RUN, nullptr, "KVM_RUN");
 //   kvm_run& r = d->run_page();
@@ -11,50 +13,38 @@
 
 #include <cstdint>
 #include <memory>
-#include <stdexcept>
 #include <string>
 
 #include "kvm_backend/kvm_abi.h"
 #include "kvm_backend/kvm_state.h"
+#include "kvm_backend/kvm_vm.h"
 
 namespace vmlab::kvm_backend {
 
-// /dev/kvm is missing, not permitted, too old, or lacks a capability vmlab needs.
-class KvmUnavailable : public std::runtime_error {
- public:
-  explicit KvmUnavailable(const std::string& why) : std::runtime_error(why) {}
-};
-
-// Optional capabilities, found at open().
-struct KvmCaps {
-  bool readonly_mem = false;      // KVM_CAP_READONLY_MEM: ROM as read-only slots
-  bool set_tss_addr = false;      // KVM_CAP_SET_TSS_ADDR (VMX real mode needs it)
-  bool internal_error_data = false;
-  bool immediate_exit = false;
-  bool sync_regs = false;         // KVM_CAP_SYNC_REGS with regs, sregs and events
-  int max_memslots = 0;
-};
-
 class KvmDevice {
  public:
-  // Opens `path` (normally /dev/kvm), checks the API version and the capabilities vmlab needs,
-  // creates the VM and vCPU 0 and maps its kvm_run page.
+  // Opens `path` (normally /dev/kvm) as KvmVm::open does, and creates vCPU 0 of the new VM.
   static std::unique_ptr<KvmDevice> open(const std::string& path);
+  // KVM_CREATE_VCPU with `id` (the APIC ID) on `vm`, and maps its kvm_run page.
+  static std::unique_ptr<KvmDevice> create(std::shared_ptr<KvmVm> vm, unsigned id);
   ~KvmDevice();
   KvmDevice(const KvmDevice&) = delete;
   KvmDevice& operator=(const KvmDevice&) = delete;
 
-  const KvmCaps& caps() const { return caps_; }
+  const KvmCaps& caps() const { return vm_->caps(); }
+  KvmVm& vm() { return *vm_; }
+  const std::shared_ptr<KvmVm>& vm_ptr() const { return vm_; }
+  unsigned id() const { return id_; }
   kvm_run& run_page() { return *run_; }
   size_t run_size() const { return run_size_; }
 
-  // KVM_SET_USER_MEMORY_REGION; size 0 deletes the slot. Returns "" or the error.
+  // The VM's calls (KvmVm), for callers that hold a vCPU.
   std::string set_memory_slot(uint32_t slot, uint64_t gpa, uint64_t size, void* host, bool readonly,
-                              bool log_dirty = false);
-  // KVM_GET_DIRTY_LOG for `slot` into `bitmap` (one bit per page). Returns "" or the error.
-  std::string get_dirty_log(uint32_t slot, uint64_t* bitmap);
-  // KVM_GET_SUPPORTED_CPUID (system ioctl).
-  bool supported_cpuid(CpuidTable& out, std::string& error);
+                              bool log_dirty = false) {
+    return vm_->set_memory_slot(slot, gpa, size, host, readonly, log_dirty);
+  }
+  std::string get_dirty_log(uint32_t slot, uint64_t* bitmap) { return vm_->get_dirty_log(slot, bitmap); }
+  bool supported_cpuid(CpuidTable& out, std::string& error) { return vm_->supported_cpuid(out, error); }
 
   // ioctl on the vCPU fd; on failure returns "<what>: <strerror>", else "".
   std::string vcpu_ioctl(unsigned long request, void* arg, const char* what);
@@ -76,10 +66,11 @@ class KvmDevice {
 
  private:
   KvmDevice() = default;
-  int kvm_fd_ = -1, vm_fd_ = -1, vcpu_fd_ = -1;
+  std::shared_ptr<KvmVm> vm_;
+  unsigned id_ = 0;
+  int vcpu_fd_ = -1;
   kvm_run* run_ = nullptr;
   size_t run_size_ = 0;
-  KvmCaps caps_;
   bool sync_regs_ = false;
   bool synced_page_valid_ = false;  // the kvm_run copies hold the vCPU's current registers
 };

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <fmt/format.h>
 #include <mutex>
+#include <pthread.h>
 
 namespace vmlab::kvm_backend {
 
@@ -43,6 +44,12 @@ std::string install_handler() {
 }  // namespace
 
 int SliceTimer::signal_number() { return SIGRTMIN + 7; }
+
+std::string SliceTimer::prepare() { return install_handler(); }
+
+bool SliceTimer::kick(unsigned long thread) {
+  return thread && pthread_kill(pthread_t(thread), signal_number()) == 0;
+}
 
 SliceTimer::~SliceTimer() {
   if (created_) timer_delete(timer_);
@@ -84,7 +91,8 @@ std::string SliceTimer::arm(kvm_run* run, uint64_t ns) {
 }
 
 void SliceTimer::disarm() {
-  if (created_ && !t_expired) {  // a one-shot timer that fired is disarmed already
+  // A kick (kick()) also sets t_expired while the timer may still be armed: disarm it anyway.
+  if (created_) {
     itimerspec its{};
     timer_settime(timer_, 0, &its, nullptr);
   }

@@ -27,6 +27,14 @@ std::unique_ptr<cpu::ExecutionCore> make_execution_core(const MachineConfig& cfg
                                "are planned)", backend));
 }
 
+std::unique_ptr<cpu::ExecutionCore> make_sibling_core(const MachineConfig& cfg,
+                                                      const cpu::ExecutionCore& first, unsigned index) {
+  if (cfg.backend == "kvm")
+    if (const auto* kvm = dynamic_cast<const kvm_backend::KvmCore*>(&first))
+      return kvm_backend::make_kvm_sibling_core(*kvm, index);
+  return make_execution_core(cfg);
+}
+
 const std::vector<std::string>& implemented_backends() {
   static const std::vector<std::string> names{"interp", "kvm"};  // add bt, trap when they land
   return names;

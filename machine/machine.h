@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -133,7 +134,9 @@ class Machine {
 
   // Host input and the monitor (machine_char_io.cpp). The monitor's `stop` pauses the guest:
   // the run loop then waits for host input instead of running slices, until resume().
-  void pause() { paused_.store(true); set_attention_all(cpu::kAttnStop); }
+  // With vCPU threads (run_loop_threaded.cpp) pause() on the main thread also waits until every
+  // vCPU thread has parked, so what follows sees (and may change) a quiet machine.
+  void pause() { paused_.store(true); set_attention_all(cpu::kAttnStop); wait_until_parked(); }
   void resume() { paused_.store(false); }
   bool paused() const { return paused_.load(); }
   // A debugger (the gdb stub): its connection is polled like the other host inputs and keeps a
@@ -183,7 +186,28 @@ class Machine {
   void reset_cpu(unsigned i);
   void service_apic_signals();       // INIT / STARTUP / NMI messages the APICs latched
   RunResult run_smp();               // round-robin over every vCPU (run_loop_smp.cpp)
-  void set_attention_all(uint32_t bits);
+  void set_attention_all(uint32_t bits);  // async-signal-safe; kicks vCPU threads in KVM_RUN
+  void service_apic_signals_of(unsigned i);  // one CPU's part of service_apic_signals()
+
+  // -smp N on --backend kvm: one host thread per vCPU (run_loop_threaded.cpp, docs/kvm.md).
+  // big_lock_ (QEMU's "big lock") is held by every thread that touches devices, buses, the
+  // clock, Stats or another vCPU's state; a vCPU thread releases it only inside KVM_RUN and
+  // while it sleeps.
+  struct ThreadedRun;
+  bool threads_wanted() const;
+  RunResult run_threaded();
+  void wake_cpus();                  // under big_lock_: kick / wake each vCPU with work
+  void wait_until_parked();          // main thread of a threaded run: all vCPU threads parked
+  void park_all(ThreadedRun& t);     // main thread: stop every vCPU thread, wait for it
+  void vcpu_thread(ThreadedRun& t, unsigned i);
+  struct VcpuKick {                  // read by kickers and signal handlers: atomics only
+    std::atomic<bool> in_guest{false};       // between releasing big_lock_ and KVM_RUN's return
+    std::atomic<bool> kicked{false};         // a kick was sent during this run() call
+    std::atomic<unsigned long> thread{0};    // pthread_t of the vCPU thread, 0 = none
+  };
+  std::array<VcpuKick, 8> kicks_;
+  std::mutex big_lock_;
+  ThreadedRun* threaded_ = nullptr;  // set while run_threaded() runs (guarded by big_lock_)
   void sync_tsc();                   // -smp: one TSC for all CPUs (machine_cpus.cpp)
   void update_a20();
   void register_stats();

@@ -15,6 +15,9 @@ namespace vmlab::machine {
 
 std::string Machine::switch_backend(const std::string& backend) {
   if (backend == cfg_.backend) return "";
+  // vCPU threads (run_loop_threaded.cpp) leave their cores first; the threaded loop then ends
+  // and the run goes on in the one-thread loop on the new technique.
+  if (threaded_) park_all(*threaded_);
   MachineConfig next = cfg_;
   next.backend = backend;
 
@@ -29,7 +32,8 @@ std::string Machine::switch_backend(const std::string& backend) {
     parked_cores_.erase(parked);
   } else {
     try {
-      for (size_t i = 0; i < cpus_.size(); ++i) cores.push_back(make_execution_core(next));
+      cores.push_back(make_execution_core(next));
+      for (size_t i = 1; i < cpus_.size(); ++i) cores.push_back(make_sibling_core(next, *cores[0], unsigned(i)));
     } catch (const SetupError& e) {
       return e.what();
     }

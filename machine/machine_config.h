@@ -42,6 +42,7 @@ struct MachineConfig {
   bool interp_chaining = true;             // --no-chaining: blocks do not link to their successors
   bool interp_branch_blocks = true;        // --no-branch-blocks: blocks end at conditional branches
   bool tlb = true;                         // --no-tlb: every access walks (slow path)
+  bool kvm_threads = true;                 // --kvm-threads off: -smp N on kvm runs round-robin in one thread
   std::string kernel;                      // -kernel (multiboot v1 ELF32 or a.out kludge)
   std::string append;                      // -append: kernel command line
   std::string initrd;                      // -initrd: multiboot modules, comma-separated

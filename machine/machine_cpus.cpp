@@ -3,6 +3,7 @@
 // INIT / STARTUP IPIs from it, as on a real MP system (Intel MP specification, B.4).
 #include <fmt/format.h>
 
+#include "kvm_backend/slice_timer.h"
 #include "machine/core_factory.h"
 #include "machine/machine.h"
 #include "machine/setup_error.h"
@@ -27,7 +28,7 @@ void Machine::wire_cpus() {
       slot.core = core_.get();
     } else {
       ap_vcpus_.push_back(std::make_unique<cpu::Vcpu>(mem_, io_, mmio_));
-      ap_cores_.push_back(make_execution_core(cfg_));
+      ap_cores_.push_back(make_sibling_core(cfg_, *core_, i));  // kvm: a vCPU of the BSP's VM
       slot.vcpu = ap_vcpus_.back().get();
       slot.core = ap_cores_.back().get();
       slot.vcpu->mmu.set_mode(vcpu_.mmu.mode());
@@ -42,6 +43,7 @@ void Machine::wire_cpus() {
   // The APIC bus: every message goes to every local APIC, which keeps what is addressed to it.
   auto broadcast = [this](const devices::ApicMessage& m) {
     for (CpuSlot& c : cpus_) c.lapic->accept(m);
+    wake_cpus();  // vCPU threads: the addressed CPU may be halted or inside KVM_RUN
   };
   for (CpuSlot& c : cpus_) {
     c.lapic->set_sink(broadcast);
@@ -69,7 +71,13 @@ void Machine::reset_cpu(unsigned i) {
 // INIT, STARTUP and NMI messages are latched by the local APICs; the machine carries them out
 // between run slices (a slice is short, and a real AP takes microseconds to start anyway).
 void Machine::service_apic_signals() {
-  for (unsigned i = 0; i < cpus_.size(); ++i) {
+  for (unsigned i = 0; i < cpus_.size(); ++i) service_apic_signals_of(i);
+}
+
+// With vCPU threads each thread does this for its own CPU only: another CPU's registers may be
+// inside KVM_RUN at the time.
+void Machine::service_apic_signals_of(unsigned i) {
+  {
     CpuSlot& c = cpus_[i];
     cpu::CpuState& s = c.vcpu->s;
     // Both are taken before INIT acts: INIT resets the APIC, which would drop a STARTUP that
@@ -120,6 +128,10 @@ void Machine::sync_tsc() {
 void Machine::set_attention_all(uint32_t bits) {
   vcpu_.attention.fetch_or(bits);
   for (auto& v : ap_vcpus_) v->attention.fetch_or(bits);
+  // vCPU threads inside KVM_RUN see the bits only when kicked out (only atomics here: a signal
+  // handler calls this through request_stop_from_signal).
+  for (VcpuKick& k : kicks_)
+    if (k.in_guest.load() && !k.kicked.exchange(true)) kvm_backend::SliceTimer::kick(k.thread.load());
 }
 
 }  // namespace vmlab::machine

@@ -79,7 +79,7 @@ bool Machine::stop_requested(RunResult& out) {
 
 RunResult Machine::run() {
   started_ = std::chrono::steady_clock::now();
-  if (cpus_.size() > 1) return run_smp();
+  if (cpus_.size() > 1) return threads_wanted() ? run_threaded() : run_smp();
   unsigned empty_exits = 0;
   for (;;) {
     RunResult stop;

@@ -252,6 +252,11 @@ ParseResult parse_command_line(int argc, const char* const* argv, std::FILE* out
   app.add_flag("--no-branch-blocks", no_branch_blocks,
                "speed-trick off switch: blocks end at every conditional branch");
   app.add_flag("--no-tlb", no_tlb, "speed-trick off switch: no software TLB, every access translates");
+  std::string kvm_threads = "on";
+  app.add_option("--kvm-threads", kvm_threads,
+                 "-smp N on --backend kvm: on (default) = one host thread per vCPU in one VM; off = "
+                 "all vCPUs round-robin in one thread")
+      ->check(CLI::IsMember({"on", "off"}));
   app.add_flag("--version", version, "print the version and exit");
   bool list_backends = false;
   app.add_flag("--list-backends", list_backends, "print the techniques --backend accepts, one a line, and exit");
@@ -377,6 +382,7 @@ ParseResult parse_command_line(int argc, const char* const* argv, std::FILE* out
   m.interp_chaining = !no_chaining;
   m.interp_branch_blocks = !no_branch_blocks;
   m.tlb = !no_tlb;
+  m.kvm_threads = kvm_threads == "on";
   if (m.max_instructions == 0 && app.count("--max-instructions"))
     return fail("--max-instructions 0: give a positive instruction count");
   return {cmd, 0};

@@ -26,3 +26,20 @@ add_test(NAME guest_kvm_io_exits_counted
           -P ${VMLAB_KVM_TEST_DIR}/check_io_exits.cmake)
 set_tests_properties(guest_kvm_io_exits_counted PROPERTIES LABELS guest_kvm TIMEOUT 40
                      SKIP_REGULAR_EXPRESSION "SKIPPED:")
+
+# -smp on kvm (docs/kvm.md, "SMP on kvm"): guest_smp on one host thread per vCPU (the default)
+# and on the one-thread round-robin loop (--kvm-threads off); the ping-pong guest needs two
+# vCPUs running at the same time to finish each phase within its limit_ms (it runs alone:
+# another test hogging the 2-core host would take a vCPU thread's core). Its round-robin and
+# interpreter runs check only that the exchanges complete.
+vmlab_add_guest(guest_smp_pingpong ${VMLAB_KVM_TEST_DIR}/guest_smp_pingpong/main.c
+                ${CMAKE_SOURCE_DIR}/tests/guests/smp/ap_boot.S)
+vmlab_add_kvm_guest_test(smp $<TARGET_FILE:guest_smp> "-smp;4;-append;cpus=4")
+vmlab_add_kvm_guest_test(smp_round_robin $<TARGET_FILE:guest_smp> "-smp;4;--kvm-threads;off;-append;cpus=4")
+vmlab_add_kvm_guest_test(smp_pingpong $<TARGET_FILE:guest_smp_pingpong> "-smp;2;-append;rounds=1000 limit_ms=700")
+set_tests_properties(guest_kvm_smp_pingpong PROPERTIES RUN_SERIAL TRUE)
+vmlab_add_kvm_guest_test(smp_pingpong_round_robin $<TARGET_FILE:guest_smp_pingpong> "-smp;2;--kvm-threads;off")
+add_test(NAME guest_smp_pingpong_interp
+  COMMAND ${CMAKE_COMMAND} -DEMU=$<TARGET_FILE:vmlab> -DGUEST=$<TARGET_FILE:guest_smp_pingpong>
+          "-DARGS=-smp;2;--deterministic" -P ${CMAKE_CURRENT_LIST_DIR}/../guests/run_guest.cmake)
+set_tests_properties(guest_smp_pingpong_interp PROPERTIES LABELS guest TIMEOUT 30)
