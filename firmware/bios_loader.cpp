@@ -10,6 +10,7 @@
 #include "firmware/e820_map.h"
 #include "firmware/linux_loader.h"
 #include "firmware/platform_tables.h"
+#include "firmware/seabios_items.h"
 #include "machine/machine.h"
 #include "machine/setup_error.h"
 
@@ -66,6 +67,7 @@ void setup_bios_boot(machine::Machine& m, const std::vector<uint8_t>& image,
   std::vector<E820Entry> map = build_e820(info);
   devices::FwCfg& fw = m.fw_cfg();
   fw.add_file(kFwCfgE820File, e820_fw_cfg_file(map));
+  publish_seabios_items(fw, m.config().bios);  // for -bios with SeaBIOS: COM1 console, VGA BIOS
   fw.set_u16(kFwCfgBootDevice, uint16_t(m.config().boot_device));
   fw.set_u16(devices::FwCfg::kNbCpus, uint16_t(info.cpus));
   fw.set_u16(devices::FwCfg::kMaxCpus, uint16_t(info.cpus));

@@ -31,11 +31,13 @@ void add_rom_runs(const machine::GuestMemory& mem, uint64_t begin, uint64_t end,
       flush();
       continue;
     }
-    if (run.size && run.host + run.size == p && run.gpa + run.size == pa) {
+    // Shadow RAM the chipset's PAM maps for reads and writes is RAM, not a ROM copy.
+    const bool rom = !(mem.shadow_reads_ram(pa) && mem.shadow_writes_ram(pa));
+    if (run.size && run.host + run.size == p && run.gpa + run.size == pa && run.rom == rom) {
       run.size += kPageSize;
     } else {
       flush();
-      run = MemorySlot{pa, kPageSize, p, true};
+      run = MemorySlot{pa, kPageSize, p, rom};
     }
   }
   flush();

@@ -56,16 +56,53 @@ void GuestMemory::add_rom(uint32_t base, std::span<const uint8_t> bytes, std::st
   roms_.push_back(Rom{base, std::vector<uint8_t>(bytes.begin(), bytes.end()), std::move(name)});
 }
 
+uint64_t GuestMemory::shadow_pages(uint64_t pa, uint64_t end) {
+  if (end <= kShadowStart || pa >= kShadowEnd) return 0;
+  const uint64_t first = (std::max(pa, kShadowStart) - kShadowStart) >> kPageShift;
+  const uint64_t last = (std::min(end, kShadowEnd) - 1 - kShadowStart) >> kPageShift;
+  const uint64_t upto_last = last == 63 ? ~0ull : (1ull << (last + 1)) - 1;
+  return upto_last & ~((1ull << first) - 1);
+}
+
+void GuestMemory::set_shadow(uint32_t base, uint32_t size, bool read_ram, bool write_ram) {
+  const uint64_t end = uint64_t(base) + size;
+  if (size == 0 || base < kShadowStart || end > kShadowEnd || (base | size) % kPageSize != 0)
+    throw std::invalid_argument(fmt::format("shadow range {:#x} (+{:#x}) is not whole pages of "
+                                            "0xC0000-0xFFFFF", base, size));
+  const uint64_t pages = shadow_pages(base, end);
+  shadow_read_ = read_ram ? shadow_read_ | pages : shadow_read_ & ~pages;
+  shadow_write_ = write_ram ? shadow_write_ | pages : shadow_write_ & ~pages;
+}
+
 uint8_t* GuestMemory::ram_ptr(uint64_t pa, uint32_t len) {
   uint64_t end = pa + len;
   if (len == 0 || end > ram_size_ || end < pa) return nullptr;
-  if (pa < kHoleEnd && end > kHoleStart) return nullptr;  // touches the legacy hole
+  if (pa < kHoleEnd && end > kHoleStart) {
+    // The legacy hole is RAM only where the chipset maps shadow RAM for reads and writes.
+    const uint64_t pages = shadow_pages(pa, end);
+    const bool all_shadow = pa >= kShadowStart && end <= kShadowEnd;
+    if (!all_shadow || (pages & ~(shadow_read_ & shadow_write_))) return nullptr;
+  }
   return ram_ + pa;
+}
+
+const uint8_t* GuestMemory::rom_ptr(uint64_t pa, uint32_t len) const {
+  uint64_t end = pa + len;
+  if (len == 0 || end < pa) return nullptr;
+  for (const Rom& r : roms_)
+    if (pa >= r.base && end <= r.base + r.bytes.size()) return r.bytes.data() + (pa - r.base);
+  return nullptr;
 }
 
 const uint8_t* GuestMemory::readable_ptr(uint64_t pa, uint32_t len) const {
   uint64_t end = pa + len;
   if (len == 0 || end < pa) return nullptr;
+  if (const uint64_t pages = shadow_pages(pa, end); pages & (shadow_read_ | shadow_write_)) {
+    // Shadow RAM reads only where every page reads RAM; a write-only page is nothing here, so
+    // its reads (from the ROM) and writes (to RAM) both reach the chipset's MMIO window.
+    const bool all_shadow = pa >= kShadowStart && end <= kShadowEnd;
+    return all_shadow && !(pages & ~shadow_read_) ? ram_ + pa : nullptr;
+  }
   for (const Rom& r : roms_)
     if (pa >= r.base && end <= r.base + r.bytes.size()) return r.bytes.data() + (pa - r.base);
   if (end > ram_size_) return nullptr;
@@ -105,10 +142,17 @@ bool GuestMemory::read_phys(uint64_t pa, std::span<uint8_t> out) const {
   while (pos < end) {
     uint64_t chunk_end = 0;
     const uint8_t* src = nullptr;
+    if (shadow_reads_ram(pos)) {  // shadow RAM, page by page
+      src = ram_ + pos;
+      chunk_end = (pos | (kPageSize - 1)) + 1;
+    }
     for (const Rom& r : roms_) {
+      if (src) break;
       if (pos >= r.base && pos < r.base + r.bytes.size()) {
         src = r.bytes.data() + (pos - r.base);
         chunk_end = r.base + r.bytes.size();
+        // The next shadow page may read RAM instead.
+        if (pos >= kShadowStart && pos < kShadowEnd) chunk_end = std::min(chunk_end, (pos | (kPageSize - 1)) + 1);
         break;
       }
     }

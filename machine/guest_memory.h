@@ -50,6 +50,19 @@ class GuestMemory {
   // True when pa is in [0xA0000, 0x100000), the legacy VGA/ROM hole.
   static bool in_legacy_hole(uint64_t pa) { return pa >= 0xA0000 && pa < 0x100000; }
 
+  // Shadow RAM, as the chipset's PAM registers set it (devices/pci/pam.h): each 4 KiB page of
+  // 0xC0000-0xFFFFF sends reads and writes, each on its own, either to the RAM behind it or,
+  // as at power-on, to whatever else is there (a ROM, else the MmioBus). ram_ptr() gives only
+  // pages that read and write RAM; readable_ptr() gives RAM for pages that read it, and nothing
+  // for write-only pages (their reads and writes both go to the MmioBus, where the chipset's
+  // window splits them). `base` and `size` are page-aligned inside that range; throws otherwise.
+  static constexpr uint64_t kShadowStart = 0xC0000, kShadowEnd = 0x100000;
+  void set_shadow(uint32_t base, uint32_t size, bool read_ram, bool write_ram);
+  bool shadow_reads_ram(uint64_t pa) const { return shadow_bit(shadow_read_, pa); }
+  bool shadow_writes_ram(uint64_t pa) const { return shadow_bit(shadow_write_, pa); }
+  // The ROM bytes at [pa, pa+len) whatever the shadow setting; nullptr unless one ROM holds all.
+  const uint8_t* rom_ptr(uint64_t pa, uint32_t len) const;
+
   // A20 gate: when off, physical address bit 20 is forced to 0 (8086 wrap-around).
   void set_a20(bool enabled) { a20_mask_ = enabled ? ~0ull : ~(1ull << 20); }
   bool a20() const { return a20_mask_ & (1ull << 20); }
@@ -84,11 +97,17 @@ class GuestMemory {
 
  private:
   struct Rom { uint32_t base; std::vector<uint8_t> bytes; std::string name; };
+  static bool shadow_bit(uint64_t bits, uint64_t pa) {
+    return pa >= kShadowStart && pa < kShadowEnd && ((bits >> ((pa - kShadowStart) >> kPageShift)) & 1);
+  }
+  // The shadow pages [pa, end) touches, as a mask like shadow_read_ (0 when none).
+  static uint64_t shadow_pages(uint64_t pa, uint64_t end);
   uint8_t* ram_ = nullptr;
   uint64_t ram_size_ = 0;
   uint64_t pages_ = 0;
   uint64_t a20_mask_ = ~0ull;
   std::vector<Rom> roms_;
+  uint64_t shadow_read_ = 0, shadow_write_ = 0;  // bit n: page 0xC0000 + n * 4 KiB
   std::vector<uint64_t> dirty_;
   std::vector<uint64_t> code_;
   std::function<void(uint64_t)> on_code_write_;

@@ -77,7 +77,17 @@ void Machine::wire_devices() {
       clock_, &isa_irq_[9], [this] { request_exit(kExitOk); }, [this] { request_reset(); });
   pci_bus_ = std::make_unique<devices::pci::PciBus>();
   pci_host_ = std::make_unique<devices::pci::PciHost>(*pci_bus_, [this](bool) { request_reset(); });
-  host_bridge_ = std::make_unique<devices::pci::I440fxHostBridge>();
+  host_bridge_ = std::make_unique<devices::pci::I440fxHostBridge>(&mem_);  // applies PAM to mem_
+  // A PAM change moves what 0xC0000-0xFFFFF decodes to: every cached translation and decode of
+  // it is stale, and KVM's memory slots are re-planned before its next KVM_RUN (flush_code_cache;
+  // the stop makes a KVM core leave its exit loop to get there).
+  host_bridge_->on_memory_map_change([this] {
+    vcpu_.tlb.flush_all();
+    for (auto& v : ap_vcpus_) v->tlb.flush_all();
+    core_->flush_code_cache();
+    for (auto& c : ap_cores_) c->flush_code_cache();
+    set_attention_all(cpu::kAttnStop);
+  });
   piix3_isa_ = std::make_unique<devices::pci::Piix3Isa>();
   piix3_ide_ = std::make_unique<devices::pci::Piix3Ide>();
   //            dev fn  name              function
@@ -125,6 +135,7 @@ void Machine::wire_devices() {
     io_.add(0x600, devices::AcpiPm::kBlockSize, "acpi-pm", *acpi_pm_);  // PIIX4-style PM block, SCI IRQ 9
     io_.add(0xCF8, 8,    "pci-host",   *pci_host_);      // PCI configuration mechanism #1, 0xCF9 reset
     mmio_.add(0xA0000, 0x20000, "vga-window", vga_->legacy_window());  // VGA memory window 0xA0000-0xBFFFF
+    mmio_.add(0xC0000, 0x40000, "pam-shadow", host_bridge_->shadow_window());  // i440FX PAM: ROM / shadow RAM the CPU gets no pointer to
     for (const DebugExitConfig& d : cfg_.debug_exits) {
       debug_exits_.push_back(
           std::make_unique<devices::DebugExit>([this](uint32_t status) { request_exit(status); }));

@@ -16,8 +16,9 @@ void IdeChannel::attach(unsigned unit, DriveKind kind, BlockBackend* backend, st
   d.serial = std::move(serial);
   d.sectors = backend ? backend->sectors() : 0;
   // Default geometry: 16 heads, 63 sectors per track, as many cylinders as fit (at most 16383,
-  // the ATA limit for word 1; larger disks are reached through LBA).
-  d.cylinders = uint16_t(std::min<uint64_t>(d.sectors / (16 * 63), 16383));
+  // the ATA limit for word 1; larger disks are reached through LBA) and, as QEMU, at least 2:
+  // SeaBIOS refuses every CHS access to a disk that reports 0 cylinders.
+  d.cylinders = uint16_t(std::clamp<uint64_t>(d.sectors / (16 * 63), d.sectors ? 2 : 0, 16383));
   reset();
 }
 

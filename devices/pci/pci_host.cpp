@@ -1,6 +1,8 @@
 // PCI configuration mechanism #1, reset control and the i440FX host bridge (see pci_host.h).
 #include "devices/pci/pci_host.h"
 
+#include <stdexcept>
+
 namespace vmlab::devices::pci {
 
 uint32_t PciHost::read(uint64_t offset, unsigned width) {
@@ -79,11 +81,51 @@ PciDevice::Identity i440fx_identity() {
 }
 }  // namespace
 
-I440fxHostBridge::I440fxHostBridge() : PciDevice(i440fx_identity()) {
+I440fxHostBridge::I440fxHostBridge(machine::GuestMemory* mem)
+    : PciDevice(i440fx_identity()), mem_(mem) {
   // PAM0 (0x59) has only the high nibble (BIOS area 0xF0000); PAM1-6 two nibbles of RE/WE bits.
   define_register(kPam0, 1, 0x00, 0x30);
   for (unsigned o = kPam0 + 1; o <= kPam0 + 6; ++o) define_register(o, 1, 0x00, 0x33);
   define_register(kSmram, 1, 0x02, 0x78);  // C_BASE_SEG reads 010 (0xA0000); open/close/lock bits
+  if (mem_) {
+    window_ = std::make_unique<ShadowWindow>(*mem_);
+    applied_ = pam();
+    apply_pam(*mem_, applied_);
+  }
+}
+
+std::array<PamRegion, kPamRegions> I440fxHostBridge::pam() const {
+  std::array<uint8_t, kPamRegisters> regs{};
+  for (unsigned i = 0; i < kPamRegisters; ++i) regs[i] = byte(kPam0 + i);
+  return pam_regions(regs);
+}
+
+ShadowWindow& I440fxHostBridge::shadow_window() {
+  if (!window_) throw std::logic_error("i440fx: shadow_window() needs a bridge built with guest memory");
+  return *window_;
+}
+
+void I440fxHostBridge::update_pam() {
+  const std::array<PamRegion, kPamRegions> now = pam();
+  if (!mem_ || now == applied_) return;
+  applied_ = now;
+  apply_pam(*mem_, now);
+  if (map_cb_) map_cb_();
+}
+
+void I440fxHostBridge::config_write(unsigned offset, unsigned width, uint32_t value) {
+  PciDevice::config_write(offset, width, value);
+  if (offset < kPam0 + kPamRegisters && offset + width > kPam0) update_pam();
+}
+
+void I440fxHostBridge::reset() {
+  PciDevice::reset();
+  update_pam();
+}
+
+void I440fxHostBridge::restore(const State& s) {
+  PciDevice::restore(s);
+  update_pam();
 }
 
 }  // namespace vmlab::devices::pci

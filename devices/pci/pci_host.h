@@ -23,7 +23,9 @@
 #pragma once
 #include <cstdint>
 #include <functional>
+#include <memory>
 
+#include "devices/pci/pam.h"
 #include "devices/pci/pci_bus.h"
 #include "devices/pci/pci_device.h"
 #include "machine/io_bus.h"
@@ -64,14 +66,32 @@ class PciHost : public machine::BusDevice {
   uint64_t reset_requests_ = 0;  // host-side statistic
 };
 
-// The i440FX PCI and memory controller as function 00:00.0: identity, command/status, and the
-// PAM (0x59-0x5F) and SMRAM (0x72) registers as storage only. NOT implemented yet: PAM and SMRAM
-// do not change how memory is decoded (the machine would have to act on them), and DRB/DRT
-// (0x60-0x67, 0x68) read zero.
+// The i440FX PCI and memory controller as function 00:00.0: identity, command/status, the PAM
+// registers (0x59-0x5F, pam.h) and SMRAM (0x72). Given the guest memory, the bridge applies PAM
+// to it after every configuration write, reset and restore that changes a region, then calls
+// the memory-map callback (the machine drops cached translations and decodes, and re-plans KVM's
+// memory slots). `shadow_window()` is what the machine registers at 0xC0000 on the MmioBus.
+// NOT implemented yet: SMRAM decoding (0x72 is storage only), DRB/DRT (0x60-0x67, 0x68 read 0).
 class I440fxHostBridge : public PciDevice {
  public:
   static constexpr unsigned kPam0 = 0x59, kSmram = 0x72;
-  I440fxHostBridge();
+  explicit I440fxHostBridge(machine::GuestMemory* mem = nullptr);
+
+  void config_write(unsigned offset, unsigned width, uint32_t value) override;
+  // PciDevice's, then PAM applied again (call them on the bridge's own type).
+  void reset();
+  void restore(const State& s);
+  void on_memory_map_change(std::function<void()> cb) { map_cb_ = std::move(cb); }
+  // The regions the PAM registers describe now.
+  std::array<PamRegion, kPamRegions> pam() const;
+  ShadowWindow& shadow_window();  // only with guest memory (std::logic_error otherwise)
+
+ private:
+  void update_pam();
+  machine::GuestMemory* mem_;
+  std::unique_ptr<ShadowWindow> window_;
+  std::array<PamRegion, kPamRegions> applied_{};
+  std::function<void()> map_cb_;
 };
 
 }  // namespace vmlab::devices::pci
