@@ -25,6 +25,10 @@ bool is_conditional_branch(const Insn& i) {
   return i.map == 1 && i.opcode >= 0x80 && i.opcode <= 0x8F;
 }
 
+// PAUSE (F3 90) ends a block: with Vcpu::yield_on_pause it ends the slice, and that must happen
+// right after it, before the lock attempt that follows it in a spin loop.
+bool is_pause(const Insn& i) { return i.map == 0 && i.opcode == 0x90 && i.rep == Rep::Rep; }
+
 // Decodes a block starting at CS:eip (physical address pa) into b. A fault on the first
 // instruction is returned; anything that stops a later instruction just ends the block (that
 // instruction then starts a block of its own and reports its own fault). `cacheable` is cleared
@@ -93,6 +97,7 @@ Fault decode_block(Vcpu& v, uint32_t eip, uint64_t pa, unsigned max_insns,
     if (kOpcodeRows[insn.row].cls != OpClass::Plain &&
         !(through_cond_branches && is_conditional_branch(insn)))
       break;
+    if (is_pause(insn)) break;  // it may end the vCPU's slice (Vcpu::yield_on_pause) right here
   }
   b.span = off;
   return kNoFault;
@@ -313,6 +318,10 @@ Exit Interpreter::run(Vcpu& v, uint64_t budget) {
     const uint32_t attn = v.attention.load(std::memory_order_relaxed);
     if (attn & kAttnShutdown) return finish(ExitReason::Shutdown);
     if (attn & kAttnStop) return finish(ExitReason::Attention);
+    if (attn & kAttnYield) {  // PAUSE gave up the rest of the slice (yield_on_pause)
+      v.attention.fetch_and(~kAttnYield, std::memory_order_relaxed);
+      return finish(ExitReason::BudgetSpent);
+    }
     if (executed + deliveries >= budget) return finish(ExitReason::BudgetSpent);
 
     // Events between instructions (SDM Vol. 3, 6.9): NMI, then INTR; none in an interrupt

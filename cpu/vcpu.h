@@ -37,6 +37,7 @@ struct CpuCounters {
 inline constexpr uint32_t kAttnStop = 1u << 0;       // machine wants the core to return
 inline constexpr uint32_t kAttnInterrupt = 1u << 1;  // INTR/NMI line changed
 inline constexpr uint32_t kAttnShutdown = 1u << 2;   // triple fault happened (set by delivery)
+inline constexpr uint32_t kAttnYield = 1u << 3;      // PAUSE with yield_on_pause: end the slice
 
 class Vcpu {
  public:
@@ -60,6 +61,12 @@ class Vcpu {
   CpuCounters counters;
   DebugHooks debug;  // breakpoints, single-step, watchpoints (gdb stub); empty = no cost
   std::atomic<uint32_t> attention{0};
+  // Set by a machine that runs several vCPUs in turn on one host thread: PAUSE (the spin-wait
+  // hint) ends this vCPU's slice, so a CPU spinning on a lock gives the holder its turn instead
+  // of spinning to the end of the slice, and a lock loop whose length divides the slice cannot
+  // leave the holder preempted at every slice end (SeaBIOS's AP start-up did). QEMU's TCG does
+  // the same with PAUSE.
+  bool yield_on_pause = false;
   int index = 0;  // 0 = bootstrap processor
   // Which technique runs this vCPU (reported by CPUID leaf 0x40000001): 0 interp, 1 bt, 2 trap,
   // 3 kvm. The execution core sets it when it takes the vCPU.

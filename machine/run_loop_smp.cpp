@@ -28,6 +28,8 @@ bool can_take_event(const cpu::Vcpu& v) {
 }  // namespace
 
 RunResult Machine::run_smp() {
+  // Turns taken in one thread: a vCPU spinning with PAUSE hands the turn on (Vcpu::yield_on_pause).
+  for (CpuSlot& c : cpus_) c.vcpu->yield_on_pause = true;
   for (;;) {
     RunResult stop;
     if (stop_requested(stop)) return stop;

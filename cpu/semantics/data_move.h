@@ -193,8 +193,13 @@ template <typename, int A> Fault flag_op(Vcpu& v, const Insn&) {
   else v.s.eflags |= DF;
   return kNoFault;
 }
-// NOP (90, F3 90 PAUSE, 0F 1F /0)
-template <typename, int> Fault nop(Vcpu&, const Insn&) { return kNoFault; }
+// NOP (90, F3 90 PAUSE, 0F 1F /0). PAUSE may end the vCPU's slice (Vcpu::yield_on_pause); the
+// core sees the attention bit after the block and returns.
+template <typename, int> Fault nop(Vcpu& v, const Insn& i) {
+  if (i.rep == Rep::Rep && i.map == 0 && i.opcode == 0x90 && v.yield_on_pause) [[unlikely]]
+    v.attention.fetch_or(kAttnYield, std::memory_order_relaxed);
+  return kNoFault;
+}
 // UD2 (0F 0B), RSM outside SMM (0F AA), and every opcode the table marks undefined.
 template <typename, int> Fault undefined(Vcpu&, const Insn&) { return fault_ud(); }
 
