@@ -11,6 +11,7 @@
 #include "machine/core_factory.h"
 #include "machine/machine.h"
 #include "machine/setup_error.h"
+#include "tests/kvm/machine_memory.h"
 #include "ui/monitor.h"
 
 using namespace vmlab;
@@ -52,13 +53,7 @@ std::vector<uint8_t> guest_code() {
   return c;
 }
 
-uint32_t read32(Machine& m, uint64_t pa) {
-  uint8_t b[4] = {};
-  REQUIRE(m.memory().read_phys(pa, b));
-  uint32_t v;
-  std::memcpy(&v, b, 4);
-  return v;
-}
+using test::read32;
 
 void boot_guest(Machine& m) {
   m.set_boot([](Machine& mm) {

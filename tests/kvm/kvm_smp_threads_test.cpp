@@ -17,6 +17,7 @@
 #include "machine/core_factory.h"
 #include "machine/machine.h"
 #include "machine/setup_error.h"
+#include "tests/kvm/machine_memory.h"
 #include "ui/monitor.h"
 #include "tests/ui/parse_capture.h"
 
@@ -78,13 +79,7 @@ void boot(Machine& m, const std::vector<uint8_t>& bsp_tail, const std::vector<ui
   m.reset();
 }
 
-uint32_t read32(Machine& m, uint64_t pa) {
-  uint8_t b[4] = {};
-  REQUIRE(m.memory().read_phys(pa, b));
-  uint32_t v;
-  std::memcpy(&v, b, 4);
-  return v;
-}
+using test::read32;
 
 // Stops the run (as SIGALRM would) if it is still going after `ms`, or as soon as release() is
 // called with `stop` set; a test whose run hangs then fails instead of hanging ctest.
