@@ -110,41 +110,40 @@ struct InsnsResult {
   Fault fault;
 };
 
-// Executes [in, end) of a block, the hot loop of the interpreter. Its own function (not inlined)
-// so the few values live across each handler call stay in callee-saved registers, and one
-// instance per code size so the 16-bit EIP wrap costs nothing in 32-bit code. It leaves after
-// an instruction that moved EIP elsewhere (a taken branch, a REP slice) or wrote code
-// (`generation` moved: the rest of the block may be stale), and on a fault, with EIP restored
-// to the faulting instruction.
-// The loop itself, inlined into both users: run_insns (one block, from run()) and run_chained.
+// Executes the instructions from `in` up to `end`, the hot loop of the interpreter, inlined into
+// both users (run_insns: one block, from run(); run_chained), one instance per code size so the
+// 16-bit EIP wrap costs nothing in 32-bit code. `end` is the address after the last instruction
+// to run, read from memory before every instruction: a code write (or flush) that invalidates
+// blocks sets it to 0 (Interpreter::run_end_), so the loop stops after the instruction that wrote
+// (the rest of the block may be stale) with one compare that is also the end-of-block test. It
+// also leaves after an instruction that moved EIP elsewhere (a taken branch, a REP slice), and
+// on a fault, with EIP restored to the faulting instruction.
 template <bool kCode32>
 [[gnu::always_inline]] inline InsnsResult run_insns_inline(Vcpu& v, const Insn* in,
-                                                           const Insn* const end,
-                                                           const uint64_t& generation) {
+                                                           const uintptr_t& end) {
   CpuState& s = v.s;
-  const uint64_t gen = generation;
-  uint32_t eip = s.eip;
-  for (; in != end; ++in) {
-    uint32_t next = eip + in->len;
+  uint32_t next = s.eip;
+  while (uintptr_t(in) < end) {
+    next += in->len;
     if constexpr (!kCode32) next &= 0xFFFF;
     s.eip = next;
     if (Fault f = in->fn(v, *in)) [[unlikely]] {
-      s.eip = eip;
+      // Only `next` stays live across the call; the instruction's own EIP is recomputed.
+      s.eip = kCode32 ? next - in->len : (next - in->len) & 0xFFFF;
       return {in, f};
     }
     // A REP slice that left EIP on the instruction counts as one instruction too: the budget
     // and the virtual clock then advance during long string operations.
     ++s.instructions_retired;
-    if (s.eip != next || generation != gen) return {in + 1, kNoFault};
-    eip = next;
+    ++in;
+    if (s.eip != next) break;
   }
-  return {end, kNoFault};
+  return {in, kNoFault};
 }
 
 template <bool kCode32>
-[[gnu::noinline]] InsnsResult run_insns(Vcpu& v, const Insn* in, const Insn* const end,
-                                        const uint64_t& generation) {
-  return run_insns_inline<kCode32>(v, in, end, generation);
+[[gnu::noinline]] InsnsResult run_insns(Vcpu& v, const Insn* in, const uintptr_t& end) {
+  return run_insns_inline<kCode32>(v, in, end);
 }
 
 }  // namespace
@@ -154,6 +153,7 @@ Interpreter::Interpreter(Options o) : opts_(o), cache_(std::make_unique<DecodeCa
 Interpreter::~Interpreter() = default;
 
 void Interpreter::invalidate_code_page(uint64_t page) {
+  run_end_ = 0;  // a running block stops after the current instruction (it may be stale now)
   const unsigned n = cache_->invalidate_page(page);
   if (vcpu_) {
     vcpu_->mem.clear_code(page);
@@ -162,7 +162,10 @@ void Interpreter::invalidate_code_page(uint64_t page) {
   ++invalidations_;
 }
 
-void Interpreter::flush_code_cache() { cache_->flush(); }
+void Interpreter::flush_code_cache() {
+  run_end_ = 0;
+  cache_->flush();
+}
 
 // The jump cache needs the decode cache (it points into it) and the TLB (its epoch says when a
 // translation may have changed).
@@ -210,8 +213,8 @@ template <bool kCode32>
   const Insn* in = b->insns.data();
   size_t count = b->insns.size();
   for (;;) {
-    const Insn* const end = in + (count < left - done ? count : size_t(left - done));
-    const InsnsResult r = run_insns_inline<kCode32>(v, in, end, generation);
+    run_end_ = uintptr_t(in + (count < left - done ? count : size_t(left - done)));
+    const InsnsResult r = run_insns_inline<kCode32>(v, in, run_end_);
     done += uint64_t(r.stop - in);
     if (r.fault) return {nullptr, done, r.fault};
     if (generation != gen) return {nullptr, done, kNoFault};  // b may have been retired
@@ -298,8 +301,8 @@ Exit Interpreter::run(Vcpu& v, uint64_t budget) {
   // The debugger's breakpoints, watchpoints and stepping are set between runs (ui/gdb), never by
   // a handler, so whether one is active is decided once per run().
   const bool debugging = v.debug.active();
-  // Handlers may invalidate blocks (self-modifying code): the generation is re-read after each
-  // instruction, through a reference so the hot loop does not chase cache_ every time.
+  // Handlers may invalidate blocks (self-modifying code): that stops the running block at once
+  // (run_end_), and the generation, read through a reference, says it happened.
   const uint64_t& generation = cache_->generation_ref();
   // The block that ran last without a fault, and the generation then: a chain source. Used only
   // while the generation is unchanged (else it may have been retired, and collect() frees it).
@@ -423,8 +426,9 @@ Exit Interpreter::run(Vcpu& v, uint64_t budget) {
       const Insn* const first = b->insns.data();
       const size_t count = b->insns.size();
       const size_t n = single ? 1 : (count < left ? count : size_t(left));
-      const InsnsResult r = code32(s) ? run_insns<true>(v, first, first + n, generation)
-                                      : run_insns<false>(v, first, first + n, generation);
+      run_end_ = uintptr_t(first + n);
+      const InsnsResult r = code32(s) ? run_insns<true>(v, first, run_end_)
+                                      : run_insns<false>(v, first, run_end_);
       executed += uint64_t(r.stop - first);
       faulted = bool(r.fault);
       if (faulted) {

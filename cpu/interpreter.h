@@ -83,6 +83,9 @@ class Interpreter : public ExecutionCore {
   std::unique_ptr<DecodeCache> cache_;
   Block scratch_;                           // uncached decodes (cache off, page-crossing insns)
   Vcpu* vcpu_ = nullptr;                    // of the last run(): code bits and counters
+  // Address after the last instruction the running block may execute; 0 = stop after the
+  // current one (set by code invalidation: see run_insns_inline).
+  uintptr_t run_end_ = 0;
   uint64_t invalidations_ = 0;
   uint64_t chain_hits_ = 0;
 };
