@@ -44,6 +44,14 @@ struct MsrIndexList {  // struct kvm_msr_list + indices
 };
 static_assert(offsetof(MsrIndexList, indices) == 4);
 
+inline constexpr unsigned kMaxIrqRoutes = 64;
+struct IrqRoutingTable {  // struct kvm_irq_routing + entries (--kvm-irqchip kernel)
+  uint32_t nr = 0;
+  uint32_t flags = 0;
+  kvm_irq_routing_entry entries[kMaxIrqRoutes]{};
+};
+static_assert(offsetof(IrqRoutingTable, entries) == 8);
+
 // The ioctl numbers as the kernel (built from C) defines them: the size field is the C size of
 // the header struct.
 inline constexpr unsigned long kKvmGetMsrIndexList = _IOC(_IOC_READ | _IOC_WRITE, KVMIO, 0x02, 4);
@@ -51,5 +59,6 @@ inline constexpr unsigned long kKvmGetSupportedCpuid = _IOC(_IOC_READ | _IOC_WRI
 inline constexpr unsigned long kKvmGetMsrs = _IOC(_IOC_READ | _IOC_WRITE, KVMIO, 0x88, 8);
 inline constexpr unsigned long kKvmSetMsrs = _IOC(_IOC_WRITE, KVMIO, 0x89, 8);
 inline constexpr unsigned long kKvmSetCpuid2 = _IOC(_IOC_WRITE, KVMIO, 0x90, 8);
+inline constexpr unsigned long kKvmSetGsiRouting = _IOC(_IOC_WRITE, KVMIO, 0x6a, 8);
 
 }  // namespace vmlab::kvm_backend

@@ -88,6 +88,11 @@ cpu::Interpreter::Options fallback_options() {
 KvmCore::KvmCore(std::unique_ptr<KvmDevice> dev, Options o)
     : dev_(std::move(dev)), opts_(o), fallback_(fallback_options()) {
   dev_->set_sync_regs(opts_.sync_regs);
+  if (kernel_irqchip()) {
+    std::string e = dev_->vcpu_ioctl(KVM_GET_LAPIC, &initial_lapic_, "KVM_GET_LAPIC");
+    if (e.empty()) e = query_mp_state(initial_mp_state_);
+    if (!e.empty()) throw KvmIrqchipUnavailable(e);
+  }
 }
 
 std::string KvmCore::setup(cpu::Vcpu& v) {
@@ -107,6 +112,21 @@ std::string KvmCore::setup(cpu::Vcpu& v) {
     if (std::string e = dev_->vm().memory().apply(*dev_, v.mem, opts_.dirty_log); !e.empty()) return e;
     layout_checked_ = true;
   }
+  return "";
+}
+
+std::string KvmCore::reset_kernel_apic() {
+  if (!kernel_irqchip()) return "";
+  kvm_lapic_state l = initial_lapic_;
+  if (std::string e = dev_->vcpu_ioctl(KVM_SET_LAPIC, &l, "KVM_SET_LAPIC"); !e.empty()) return e;
+  kvm_mp_state m{initial_mp_state_};
+  return dev_->vcpu_ioctl(KVM_SET_MP_STATE, &m, "KVM_SET_MP_STATE");
+}
+
+std::string KvmCore::query_mp_state(uint32_t& out) {
+  kvm_mp_state m{};
+  if (std::string e = dev_->vcpu_ioctl(KVM_GET_MP_STATE, &m, "KVM_GET_MP_STATE"); !e.empty()) return e;
+  out = m.mp_state;
   return "";
 }
 
@@ -193,7 +213,12 @@ std::string KvmCore::emulate_one(cpu::Vcpu& v, Exit& out, bool& stop) {
     stop = true;
     return "";
   }
-  if (ie.reason == ExitReason::Halted || v.s.events.halted) {  // halted stays in CpuState
+  if (kernel_irqchip() && (ie.reason == ExitReason::Halted || v.s.events.halted)) {
+    // KVM's local APIC wakes the CPU: the halt is KVM's mp_state, not CpuState's.
+    v.s.events.halted = 0;
+    kvm_mp_state m{KVM_MP_STATE_HALTED};
+    if (std::string e = dev_->vcpu_ioctl(KVM_SET_MP_STATE, &m, "KVM_SET_MP_STATE"); !e.empty()) return e;
+  } else if (ie.reason == ExitReason::Halted || v.s.events.halted) {  // halted stays in CpuState
     out.reason = ExitReason::Halted;
     stop = true;
   }
@@ -235,7 +260,9 @@ Exit KvmCore::run(cpu::Vcpu& v, uint64_t budget) {
 
   // With the user-space irqchip a HLT returns to us: the halted state lives in CpuState, and
   // the CPU wakes when an interrupt or NMI can be taken (as the interpreter decides).
-  if (v.s.events.halted) {
+  if (kernel_irqchip()) {
+    v.s.events.halted = 0;  // a HLT with IF=0 reported last time: KVM's mp_state still holds it
+  } else if (v.s.events.halted) {
     const bool nmi = v.s.events.nmi_pending && !v.s.events.nmi_blocked;
     const bool intr = (v.s.eflags & cpu::IF) && v.intr && v.intr->intr_pending();
     if (!nmi && !intr) {
@@ -273,7 +300,7 @@ Exit KvmCore::run(cpu::Vcpu& v, uint64_t budget) {
     if (attn & cpu::kAttnShutdown) { out.reason = ExitReason::Shutdown; break; }
     if (attn & cpu::kAttnStop) { out.reason = ExitReason::Attention; break; }
     if (timer_.expired()) { out.reason = ExitReason::BudgetSpent; break; }
-    inject_interrupts(v, run);
+    if (!kernel_irqchip()) inject_interrupts(v, run);
 
     const uint64_t t0 = now_ns();
     if (link_.lock) {  // other vCPU threads and the main thread may take the machine meanwhile
@@ -377,7 +404,21 @@ Exit KvmCore::run(cpu::Vcpu& v, uint64_t budget) {
   v.counters.instructions += estimate;
   out.executed += estimate;
 
+  // KVM_GET_MP_STATE first: it also carries out an INIT/STARTUP KVM's APIC holds for this vCPU
+  // (registers change), and the state read next must include that.
+  if (kernel_irqchip() && error.empty())
+    if (std::string e = query_mp_state(mp_state_); !e.empty()) error = e;
   if (std::string e = save_state(v); !e.empty() && error.empty()) error = e;
+  if (kernel_irqchip() && error.empty()) {
+    // A HLT with IF=0 only an NMI or INIT ends: the run loop's rules for it (stop when nothing
+    // else runs) need to see it. With IF=1 KVM's APIC wakes the CPU, so the halt stays KVM's.
+    if (mp_state_ == KVM_MP_STATE_HALTED && !(v.s.eflags & cpu::IF) && out.reason == ExitReason::BudgetSpent) {
+      out.reason = ExitReason::Halted;
+      ++v.counters.halts;
+      v.s.events.halted = 1;
+      synced_.events.halted = 1;
+    }
+  }
   if (halted) {
     v.s.events.halted = 1;
     synced_.events.halted = 1;  // not a KVM register: no reload needed for it
@@ -406,6 +447,7 @@ void KvmCore::register_stats(machine::Stats& st) {
     for (const auto& [page, n] : counters_.mmio_exits_by_page)
       out.push_back({fmt::format("kvm.mmio_exits.page.{:#010x}", page << 12), n, 0, false});
   });
+  st.counter_fn("kvm.irqchip_kernel", [this] { return uint64_t(kernel_irqchip() ? 1 : 0); });
   st.counter("kvm.io_string_exits", &counters_.io_string_exits);
   st.counter("kvm.interrupts_injected", &counters_.interrupts_injected);
   st.counter("kvm.runs", &counters_.runs);
@@ -426,8 +468,12 @@ std::unique_ptr<cpu::ExecutionCore> make_kvm_core(const machine::MachineConfig& 
         "--deterministic cannot be used with --backend kvm: KVM runs the guest at host speed and "
         "cannot count instructions, so its time is real time; use --backend interp for "
         "repeatable runs");
+  const bool kernel_irqchip = cfg.kvm_irqchip == "kernel";
   try {
-    return std::make_unique<KvmCore>(KvmDevice::open(device_path));
+    return std::make_unique<KvmCore>(KvmDevice::open(device_path, kernel_irqchip));
+  } catch (const KvmIrqchipUnavailable& e) {
+    throw machine::SetupError(fmt::format(
+        "--kvm-irqchip kernel: {}; use --kvm-irqchip user (vmlab's own interrupt controllers)", e.what()));
   } catch (const KvmUnavailable& e) {
     throw machine::SetupError(
         fmt::format("KVM is not available here ({}); use --backend interp", e.what()));

@@ -71,6 +71,20 @@ class KvmCore : public cpu::ExecutionCore {
   // The VM this vCPU belongs to: the factory creates the machine's other vCPUs on it.
   const std::shared_ptr<KvmVm>& vm() const { return dev_->vm_ptr(); }
 
+  // --kvm-irqchip kernel (docs/kvm.md, "In-kernel irqchip"): KVM's local APIC, 8259s and IOAPIC
+  // deliver interrupts and KVM handles HLT and INIT/STARTUP itself; the core injects nothing,
+  // asks for no interrupt window, and reports Halted only for a HLT with IF=0 (nothing but an
+  // NMI or INIT can end it), seen at the end of a slice.
+  bool kernel_irqchip() const { return dev_->vm_ptr()->kernel_irqchip(); }
+  // A machine reset, with this vCPU outside KVM_RUN (every vCPU thread parked): its local APIC
+  // and mp_state go back to their state at creation (the BSP runnable, an AP waiting for
+  // INIT/STARTUP). Done at once, not at the next run(): another vCPU's STARTUP may come first.
+  std::string reset_kernel_apic();
+  // KVM's mp_state of this vCPU (KVM_MP_STATE_*) as of the end of the last run() call.
+  uint32_t last_mp_state() const { return mp_state_; }
+  // KVM_GET_MP_STATE now, from any thread (KVM waits for a KVM_RUN in progress to return).
+  std::string query_mp_state(uint32_t& out);
+
   const char* name() const override { return "kvm"; }
   uint64_t total_exits() const override {
     uint64_t n = 0;
@@ -120,6 +134,11 @@ class KvmCore : public cpu::ExecutionCore {
   bool debug_skip_step_ = false;    // this entry steps off the breakpoint resumed from
   KvmCounters counters_;
   ThreadLink link_;
+  // In-kernel irqchip: the local APIC and mp_state KVM gave the vCPU at creation (for resets),
+  // read in the constructor, before any other vCPU can send it an IPI.
+  kvm_lapic_state initial_lapic_{};
+  uint32_t initial_mp_state_ = KVM_MP_STATE_RUNNABLE;
+  uint32_t mp_state_ = KVM_MP_STATE_RUNNABLE;
 };
 
 // The factory's entry point: opens `device_path` and builds the core. Errors become a

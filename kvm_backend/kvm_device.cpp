@@ -15,8 +15,8 @@ namespace {
 std::string errno_text(const char* what) { return fmt::format("{}: {}", what, std::strerror(errno)); }
 }  // namespace
 
-std::unique_ptr<KvmDevice> KvmDevice::open(const std::string& path) {
-  return create(KvmVm::open(path), 0);
+std::unique_ptr<KvmDevice> KvmDevice::open(const std::string& path, bool kernel_irqchip) {
+  return create(KvmVm::open(path, kernel_irqchip), 0);
 }
 
 std::unique_ptr<KvmDevice> KvmDevice::create(std::shared_ptr<KvmVm> vm, unsigned id) {

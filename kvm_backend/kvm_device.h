@@ -24,7 +24,7 @@ namespace vmlab::kvm_backend {
 class KvmDevice {
  public:
   // Opens `path` (normally /dev/kvm) as KvmVm::open does, and creates vCPU 0 of the new VM.
-  static std::unique_ptr<KvmDevice> open(const std::string& path);
+  static std::unique_ptr<KvmDevice> open(const std::string& path, bool kernel_irqchip = false);
   // KVM_CREATE_VCPU with `id` (the APIC ID) on `vm`, and maps its kvm_run page.
   static std::unique_ptr<KvmDevice> create(std::shared_ptr<KvmVm> vm, unsigned id);
   ~KvmDevice();

@@ -1,6 +1,8 @@
 // KvmVm: opening /dev/kvm, capability checks, the VM file descriptor and its VM-wide ioctls.
 #include "kvm_backend/kvm_vm.h"
 
+#include "kvm_backend/kvm_irq_routing.h"
+
 #include <fcntl.h>
 #include <linux/kvm.h>
 #include <sys/ioctl.h>
@@ -32,7 +34,7 @@ constexpr RequiredCap kRequired[] = {
 
 }  // namespace
 
-std::shared_ptr<KvmVm> KvmVm::open(const std::string& path) {
+std::shared_ptr<KvmVm> KvmVm::open(const std::string& path, bool kernel_irqchip) {
   std::shared_ptr<KvmVm> d(new KvmVm());
   d->kvm_fd_ = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
   if (d->kvm_fd_ < 0) {
@@ -63,6 +65,9 @@ std::shared_ptr<KvmVm> KvmVm::open(const std::string& path) {
   d->caps_.max_vcpus = has(KVM_CAP_MAX_VCPUS);
   if (d->caps_.max_vcpus <= 0) d->caps_.max_vcpus = has(KVM_CAP_NR_VCPUS);
   if (d->caps_.max_vcpus <= 0) d->caps_.max_vcpus = 4;  // the documented minimum
+  d->caps_.irqchip = has(KVM_CAP_IRQCHIP) > 0;
+  if (kernel_irqchip && !d->caps_.irqchip)
+    throw KvmIrqchipUnavailable("the host KVM lacks KVM_CAP_IRQCHIP (the in-kernel 8259/IOAPIC/local APIC)");
 
   d->vm_fd_ = ioctl(d->kvm_fd_, KVM_CREATE_VM, 0);
   if (d->vm_fd_ < 0) throw KvmUnavailable(errno_text("KVM_CREATE_VM failed"));
@@ -70,6 +75,20 @@ std::shared_ptr<KvmVm> KvmVm::open(const std::string& path) {
   // just below a 256 KiB BIOS, where vmlab has nothing either.
   if (d->caps_.set_tss_addr && ioctl(d->vm_fd_, KVM_SET_TSS_ADDR, 0xFFFBD000ul) < 0)
     throw KvmUnavailable(errno_text("KVM_SET_TSS_ADDR failed"));
+  if (kernel_irqchip) {
+    // Before any vCPU exists: a vCPU gets an in-kernel local APIC only if the irqchip is there.
+    if (ioctl(d->vm_fd_, KVM_CREATE_IRQCHIP, 0) < 0)
+      throw KvmIrqchipUnavailable(errno_text("KVM_CREATE_IRQCHIP failed"));
+    IrqRoutingTable routes = pc_irq_routing();
+    if (ioctl(d->vm_fd_, kKvmSetGsiRouting, &routes) < 0)
+      throw KvmIrqchipUnavailable(errno_text("KVM_SET_GSI_ROUTING failed"));
+    for (uint32_t chip = 0; chip < 3; ++chip) {
+      d->initial_chips_[chip].chip_id = chip;
+      if (ioctl(d->vm_fd_, KVM_GET_IRQCHIP, &d->initial_chips_[chip]) < 0)
+        throw KvmIrqchipUnavailable(errno_text("KVM_GET_IRQCHIP failed"));
+    }
+    d->kernel_irqchip_ = true;
+  }
   d->run_size_ = ioctl(d->kvm_fd_, KVM_GET_VCPU_MMAP_SIZE, 0);
   if (d->run_size_ < int(sizeof(kvm_run))) throw KvmUnavailable(errno_text("KVM_GET_VCPU_MMAP_SIZE failed"));
   return d;
@@ -99,6 +118,23 @@ std::string KvmVm::get_dirty_log(uint32_t slot, uint64_t* bitmap) {
   d.slot = slot;
   d.dirty_bitmap = bitmap;
   if (ioctl(vm_fd_, KVM_GET_DIRTY_LOG, &d) < 0) return errno_text("KVM_GET_DIRTY_LOG");
+  return "";
+}
+
+std::string KvmVm::set_irq_line(unsigned irq, bool level) {
+  kvm_irq_level l{};
+  l.irq = irq;
+  l.level = level ? 1 : 0;
+  if (ioctl(vm_fd_, KVM_IRQ_LINE, &l) < 0) return errno_text("KVM_IRQ_LINE");
+  return "";
+}
+
+std::string KvmVm::reset_irqchip() {
+  if (!kernel_irqchip_) return "";
+  for (kvm_irqchip& chip : initial_chips_) {
+    kvm_irqchip c = chip;  // KVM_SET_IRQCHIP does not write, but takes a non-const pointer
+    if (ioctl(vm_fd_, KVM_SET_IRQCHIP, &c) < 0) return errno_text("KVM_SET_IRQCHIP");
+  }
   return "";
 }
 

@@ -22,6 +22,11 @@ class KvmUnavailable : public std::runtime_error {
  public:
   explicit KvmUnavailable(const std::string& why) : std::runtime_error(why) {}
 };
+// --kvm-irqchip kernel on a host KVM without KVM_CAP_IRQCHIP (or whose KVM_CREATE_IRQCHIP fails).
+class KvmIrqchipUnavailable : public KvmUnavailable {
+ public:
+  using KvmUnavailable::KvmUnavailable;
+};
 
 // Optional capabilities, found at open().
 struct KvmCaps {
@@ -32,13 +37,16 @@ struct KvmCaps {
   bool sync_regs = false;         // KVM_CAP_SYNC_REGS with regs, sregs and events
   int max_memslots = 0;
   int max_vcpus = 0;              // KVM_CAP_MAX_VCPUS (KVM_CAP_NR_VCPUS when absent)
+  bool irqchip = false;           // KVM_CAP_IRQCHIP: --kvm-irqchip kernel is possible
 };
 
 class KvmVm {
  public:
   // Opens `path` (normally /dev/kvm), checks the API version and the capabilities vmlab needs,
-  // and creates the VM (no vCPU yet).
-  static std::shared_ptr<KvmVm> open(const std::string& path);
+  // and creates the VM (no vCPU yet). With `kernel_irqchip` the VM gets KVM's 8259 pair and
+  // IOAPIC (KVM_CREATE_IRQCHIP; each vCPU created afterwards has an in-kernel local APIC) and
+  // the PC's GSI routing (kvm_irq_routing.h); KvmIrqchipUnavailable if the host cannot.
+  static std::shared_ptr<KvmVm> open(const std::string& path, bool kernel_irqchip = false);
   ~KvmVm();
   KvmVm(const KvmVm&) = delete;
   KvmVm& operator=(const KvmVm&) = delete;
@@ -47,6 +55,14 @@ class KvmVm {
   int kvm_fd() const { return kvm_fd_; }
   int vm_fd() const { return vm_fd_; }
   int run_size() const { return run_size_; }  // KVM_GET_VCPU_MMAP_SIZE
+  bool kernel_irqchip() const { return kernel_irqchip_; }
+
+  // In-kernel irqchip only: ISA IRQ line `irq` (= GSI) to `level` (KVM_IRQ_LINE; an edge is a
+  // raise then a lower). Thread-safe (a VM ioctl). Returns "" or the error.
+  std::string set_irq_line(unsigned irq, bool level);
+  // In-kernel irqchip only: the 8259 pair and IOAPIC back to their state at creation (a machine
+  // reset; each vCPU's local APIC is reset by its core). Returns "" or the error.
+  std::string reset_irqchip();
 
   // KVM_SET_USER_MEMORY_REGION; size 0 deletes the slot. Returns "" or the error.
   std::string set_memory_slot(uint32_t slot, uint64_t gpa, uint64_t size, void* host, bool readonly,
@@ -66,6 +82,8 @@ class KvmVm {
   int kvm_fd_ = -1, vm_fd_ = -1;
   int run_size_ = 0;
   KvmCaps caps_;
+  bool kernel_irqchip_ = false;
+  kvm_irqchip initial_chips_[3]{};  // PIC master, PIC slave, IOAPIC right after KVM_CREATE_IRQCHIP
   KvmMemory memory_;  // its ROM copies are unmapped after the VM is closed
 };
 

@@ -36,6 +36,7 @@ Machine::Machine(const MachineConfig& cfg, std::unique_ptr<cpu::ExecutionCore> c
   open_char_backends();
   wire_devices();
   wire_cpus();
+  if (kernel_irqchip()) wire_kernel_irqchip();
   register_stats();
 }
 
@@ -49,7 +50,6 @@ constexpr int64_t kDeterministicEpoch = 1767225600;
 void Machine::wire_devices() {
   clock_.attach_instruction_counter(&vcpu_.s.instructions_retired);
   pic_ = std::make_unique<devices::PicPair>();
-  for (unsigned irq = 0; irq < isa_irq_.size(); ++irq)
   // Each ISA line goes to the 8259 pair and to the IOAPIC, ISA IRQ n on pin n except the
   // timer, IRQ 0, on pin 2 (the interrupt source override every PC's MADT / MP table lists).
   ioapic_ = std::make_unique<devices::Ioapic>();
@@ -234,6 +234,7 @@ void Machine::reset() {
   a20_from_port92_ = false;
   update_a20();
   ioapic_->reset();
+  if (kernel_irqchip()) reset_kernel_irqchip();
   core_->flush_code_cache();
   for (auto& c : ap_cores_) c->flush_code_cache();
   for (unsigned i = 0; i < cpus_.size(); ++i) reset_cpu(i);

@@ -170,6 +170,9 @@ class Machine {
   // when done, otherwise why not (KVM unusable here, --deterministic with kvm, ...): then
   // nothing changed. config().backend and core().name() name the technique in use.
   std::string switch_backend(const std::string& backend);
+  // --kvm-irqchip kernel: the 8259 pair, IOAPIC and local APICs are KVM's, not the devices
+  // pic()/ioapic()/lapic() (those stay unwired: no ports, no MMIO, no ISA lines).
+  bool kernel_irqchip() const { return cfg_.kvm_irqchip == "kernel"; }
 
  private:
   // One processor: its state, its core, its local APIC, its interrupt pin.
@@ -183,6 +186,8 @@ class Machine {
 
   void wire_devices();
   void wire_cpus();
+  void wire_kernel_irqchip();   // machine_kvm_irqchip.cpp: ISA lines -> KVM_IRQ_LINE, chips unmapped
+  void reset_kernel_irqchip();  // KVM's 8259s, IOAPIC, local APICs and mp_states to power-on
   void reset_cpu(unsigned i);
   void service_apic_signals();       // INIT / STARTUP / NMI messages the APICs latched
   RunResult run_smp();               // round-robin over every vCPU (run_loop_smp.cpp)
@@ -200,6 +205,7 @@ class Machine {
   void wait_until_parked();          // main thread of a threaded run: all vCPU threads parked
   void park_all(ThreadedRun& t);     // main thread: stop every vCPU thread, wait for it
   void vcpu_thread(ThreadedRun& t, unsigned i);
+  bool kernel_waits_confirmed(ThreadedRun& t);  // --kvm-irqchip kernel: APs still wait for SIPI
   struct VcpuKick {                  // read by kickers and signal handlers: atomics only
     std::atomic<bool> in_guest{false};       // between releasing big_lock_ and KVM_RUN's return
     std::atomic<bool> kicked{false};         // a kick was sent during this run() call

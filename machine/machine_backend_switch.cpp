@@ -15,6 +15,10 @@ namespace vmlab::machine {
 
 std::string Machine::switch_backend(const std::string& backend) {
   if (backend == cfg_.backend) return "";
+  if (kernel_irqchip())  // checked before the vCPU threads park: a refusal changes nothing
+    return "the interrupt controllers are KVM's (--kvm-irqchip kernel) and their state (8259s, "
+           "IOAPIC, local APICs) does not move to vmlab's models; run with --kvm-irqchip user to "
+           "switch techniques";
   // vCPU threads (run_loop_threaded.cpp) leave their cores first; the threaded loop then ends
   // and the run goes on in the one-thread loop on the new technique.
   if (threaded_) park_all(*threaded_);

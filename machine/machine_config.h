@@ -43,6 +43,9 @@ struct MachineConfig {
   bool interp_branch_blocks = true;        // --no-branch-blocks: blocks end at conditional branches
   bool tlb = true;                         // --no-tlb: every access walks (slow path)
   bool kvm_threads = true;                 // --kvm-threads off: -smp N on kvm runs round-robin in one thread
+  // --kvm-irqchip: "user" = vmlab's PIC/IOAPIC/local APICs, interrupts injected by the KVM core;
+  // "kernel" = KVM's in-kernel 8259 pair, IOAPIC and local APICs (kvm only; docs/kvm.md).
+  std::string kvm_irqchip = "user";
   std::string kernel;                      // -kernel (multiboot v1 ELF32 or a.out kludge)
   std::string append;                      // -append: kernel command line
   std::string initrd;                      // -initrd: multiboot modules, comma-separated

@@ -65,7 +65,9 @@ void Machine::reset_cpu(unsigned i) {
   c.vcpu->tlb.flush_all();
   c.vcpu->attention.fetch_and(~(cpu::kAttnShutdown | cpu::kAttnStop));
   c.lapic->reset();
-  c.wait_for_sipi = i != 0;
+  // With KVM's irqchip an AP's wait for STARTUP is KVM's (its mp_state): its thread enters
+  // KVM_RUN and KVM holds it there until the SIPI.
+  c.wait_for_sipi = i != 0 && !kernel_irqchip();
 }
 
 // INIT, STARTUP and NMI messages are latched by the local APICs; the machine carries them out

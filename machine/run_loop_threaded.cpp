@@ -57,6 +57,9 @@ struct Machine::ThreadedRun {
     std::condition_variable_any cv;        // the thread sleeps or parks here
     kvm_backend::KvmCore* kvm = nullptr;   // its core, when it is a KVM core
     bool sleeping = false;  // halted with nothing to take, or waiting for STARTUP
+    // --kvm-irqchip kernel: KVM holds this vCPU in KVM_RUN waiting for INIT/STARTUP (its
+    // mp_state at the end of its last run() call); the thread keeps entering KVM_RUN.
+    bool kernel_waiting = false;
     bool parked = false;    // all-stop
     bool exited = false;
   };
@@ -73,6 +76,26 @@ struct Machine::ThreadedRun {
                        [](const auto& c) { return c->parked || c->sleeping || c->exited; });
   }
 };
+
+namespace {
+bool waits_for_startup(uint32_t mp_state) {
+  return mp_state == KVM_MP_STATE_UNINITIALIZED || mp_state == KVM_MP_STATE_INIT_RECEIVED;
+}
+}  // namespace
+
+// --kvm-irqchip kernel: the waits for STARTUP the vCPU threads reported may be stale (a SIPI
+// needs no exit). Asks KVM for each one's mp_state now (a kick ends its KVM_RUN first).
+bool Machine::kernel_waits_confirmed(ThreadedRun& t) {
+  for (unsigned i = 0; i < t.cpus.size(); ++i) {
+    ThreadedRun::Cpu& c = *t.cpus[i];
+    if (!c.kernel_waiting || !c.kvm) continue;
+    VcpuKick& k = kicks_[i];
+    if (k.in_guest.load() && !k.kicked.exchange(true)) kvm_backend::SliceTimer::kick(k.thread.load());
+    uint32_t mp = KVM_MP_STATE_RUNNABLE;
+    if (!c.kvm->query_mp_state(mp).empty() || !waits_for_startup(mp)) return false;
+  }
+  return true;
+}
 
 bool Machine::threads_wanted() const {
   if (cfg_.backend != "kvm" || !cfg_.kvm_threads || cpus_.size() < 2) return false;
@@ -157,6 +180,7 @@ void Machine::vcpu_thread(ThreadedRun& t, unsigned i) {
     lapic_window_.select(c.lapic.get());
     cpu::Exit e = c.core->run(v, budget);  // releases big_lock_ only inside KVM_RUN
     kicks_[i].kicked.store(false);
+    if (me.kvm && me.kvm->kernel_irqchip()) me.kernel_waiting = waits_for_startup(me.kvm->last_mp_state());
     instructions_ += e.executed;
     if (v.attention.load() & cpu::kAttnShutdown) e.reason = cpu::ExitReason::Shutdown;
     switch (e.reason) {
@@ -251,12 +275,14 @@ RunResult Machine::run_threaded() {
     }
 
     // Every CPU asleep: the run ends when nothing can wake one (as the one-thread loops decide).
-    const bool all_asleep = std::all_of(t.cpus.begin(), t.cpus.end(), [](const auto& c) { return c->sleeping; });
-    if (all_asleep && !paused()) {
+    const bool all_asleep = std::all_of(t.cpus.begin(), t.cpus.end(),
+                                        [](const auto& c) { return c->sleeping || c->kernel_waiting; });
+    if (all_asleep && !paused() && kernel_waits_confirmed(t)) {
       bool wakeable = false, any_if = false;
-      for (CpuSlot& c : cpus_) {
+      for (unsigned i = 0; i < cpus_.size(); ++i) {
+        CpuSlot& c = cpus_[i];
         if (apic_signal_pending(*c.lapic)) wakeable = true;
-        if (c.wait_for_sipi) continue;
+        if (c.wait_for_sipi || t.cpus[i]->kernel_waiting) continue;
         if (can_take_event(*c.vcpu)) wakeable = true;
         if (c.vcpu->s.eflags & cpu::IF) any_if = true;
       }

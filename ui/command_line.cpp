@@ -257,6 +257,10 @@ ParseResult parse_command_line(int argc, const char* const* argv, std::FILE* out
                  "-smp N on --backend kvm: on (default) = one host thread per vCPU in one VM; off = "
                  "all vCPUs round-robin in one thread")
       ->check(CLI::IsMember({"on", "off"}));
+  app.add_option("--kvm-irqchip", m.kvm_irqchip,
+                 "--backend kvm: user (default) = vmlab's PIC/IOAPIC/local APICs, interrupts injected "
+                 "by vmlab; kernel = KVM's in-kernel 8259s, IOAPIC and local APICs")
+      ->check(CLI::IsMember({"user", "kernel"}));
   app.add_flag("--version", version, "print the version and exit");
   bool list_backends = false;
   app.add_flag("--list-backends", list_backends, "print the techniques --backend accepts, one a line, and exit");
@@ -383,6 +387,9 @@ ParseResult parse_command_line(int argc, const char* const* argv, std::FILE* out
   m.interp_branch_blocks = !no_branch_blocks;
   m.tlb = !no_tlb;
   m.kvm_threads = kvm_threads == "on";
+  if (m.kvm_irqchip == "kernel" && m.backend != "kvm")
+    return fail(fmt::format("--kvm-irqchip kernel needs --backend kvm (the in-kernel irqchip is "
+                            "KVM's); --backend {} always uses vmlab's interrupt controllers", m.backend));
   if (m.max_instructions == 0 && app.count("--max-instructions"))
     return fail("--max-instructions 0: give a positive instruction count");
   return {cmd, 0};

@@ -43,3 +43,36 @@ add_test(NAME guest_smp_pingpong_interp
   COMMAND ${CMAKE_COMMAND} -DEMU=$<TARGET_FILE:vmlab> -DGUEST=$<TARGET_FILE:guest_smp_pingpong>
           "-DARGS=-smp;2;--deterministic" -P ${CMAKE_CURRENT_LIST_DIR}/../guests/run_guest.cmake)
 set_tests_properties(guest_smp_pingpong_interp PROPERTIES LABELS guest TIMEOUT 30)
+
+# --kvm-irqchip kernel (docs/kvm.md, "In-kernel irqchip"): KVM's 8259s, IOAPIC and local APICs.
+# vmlab_add_kvm_irqchip_test(name script elf args [-Dvar=value...]): test guest_kvm_irqchip_<name>
+# runs `script` on guest `elf` with vmlab arguments `args` after --backend kvm --kvm-irqchip
+# kernel; SKIPPED without /dev/kvm or KVM_CAP_IRQCHIP.
+function(vmlab_add_kvm_irqchip_test name script elf args)
+  add_test(NAME guest_kvm_irqchip_${name}
+    COMMAND ${CMAKE_COMMAND} -DEMU=$<TARGET_FILE:vmlab> -DSCRIPT=${script} -DGUEST=${elf}
+            "-DARGS=${args}" ${ARGN} -P ${VMLAB_KVM_TEST_DIR}/run_kvm_irqchip.cmake)
+  set_tests_properties(guest_kvm_irqchip_${name} PROPERTIES LABELS guest_kvm TIMEOUT 40
+                       SKIP_REGULAR_EXPRESSION "SKIPPED:")
+endfunction()
+set(_run_guest ${CMAKE_SOURCE_DIR}/tests/guests/run_guest.cmake)
+file(WRITE ${CMAKE_CURRENT_BINARY_DIR}/kvm_irqchip_echo_input.txt "\nhello world q")
+# The PIT (IRQ 0) and RTC (IRQ 8) through KVM's 8259 pair.
+vmlab_add_kvm_irqchip_test(timer_irq ${_run_guest} $<TARGET_FILE:guest_timer_irq> "")
+# COM1's receive interrupt (IRQ 4) through KVM's 8259: the piped text is echoed in upper case.
+vmlab_add_kvm_irqchip_test(serial_echo ${CMAKE_SOURCE_DIR}/tests/guests/serial_echo/run_echo.cmake
+  $<TARGET_FILE:guest_serial_echo> "-serial|stdio"
+  -DINPUT=${CMAKE_CURRENT_BINARY_DIR}/kvm_irqchip_echo_input.txt -DEXPECT=1
+  "-DREGEX=HELLO WORLD Q.*bye after 13 bytes, [1-9][0-9]* interrupts")
+# INIT/STARTUP, IPIs and the PIT through KVM's IOAPIC (IRQ 0 on pin 2: the GSI routing) and
+# local APICs, one host thread per vCPU.
+vmlab_add_kvm_irqchip_test(smp ${_run_guest} $<TARGET_FILE:guest_smp> "-smp;4;-append;cpus=4")
+# The ping-pong exchanges (memory, fixed IPIs waking HLT) complete; no time limit: the timing is
+# guest_kvm_smp_pingpong's, and both depend on two idle host cores.
+vmlab_add_kvm_irqchip_test(smp_pingpong ${_run_guest} $<TARGET_FILE:guest_smp_pingpong> "-smp;2")
+# --stats: no injections, HLT or interrupt-window exits on the kernel irqchip; the opposite on user.
+add_test(NAME guest_kvm_irqchip_stats
+  COMMAND ${CMAKE_COMMAND} -DEMU=$<TARGET_FILE:vmlab> -DGUEST=$<TARGET_FILE:guest_timer_irq>
+          -P ${VMLAB_KVM_TEST_DIR}/check_irqchip_stats.cmake)
+set_tests_properties(guest_kvm_irqchip_stats PROPERTIES LABELS guest_kvm TIMEOUT 60
+                     SKIP_REGULAR_EXPRESSION "SKIPPED:")
