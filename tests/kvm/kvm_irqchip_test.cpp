@@ -6,12 +6,7 @@
 // unusable; each run has a watchdog, so a hang fails instead of blocking ctest.
 #include <doctest/doctest.h>
 
-#include <atomic>
-#include <chrono>
-#include <condition_variable>
-#include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "kvm_backend/kvm_core.h"
@@ -19,6 +14,7 @@
 #include "machine/core_factory.h"
 #include "machine/machine.h"
 #include "machine/setup_error.h"
+#include "tests/kvm/kvm_smp_fixture.h"
 #include "tests/kvm/machine_memory.h"
 #include "tests/ui/parse_capture.h"
 
@@ -30,84 +26,17 @@ using machine::StopKind;
 namespace {
 
 MachineConfig kernel_irqchip_config(unsigned n) {
-  MachineConfig c;
-  c.ram_bytes = 2 << 20;
-  c.serial = "null";
-  c.debugcon = "null";
-  c.backend = "kvm";
+  MachineConfig c = test::smp_kvm_config(n);
   c.kvm_irqchip = "kernel";
-  c.smp = n;
-  c.debug_exits.push_back({0xF4, 4});
   return c;
 }
 
-std::unique_ptr<cpu::ExecutionCore> core_or_skip(const MachineConfig& cfg) {
-  try {
-    return machine::make_execution_core(cfg);
-  } catch (const machine::SetupError& e) {
-    MESSAGE("skipped: " << e.what());
-    return nullptr;
-  }
-}
-
-// Flat 32-bit BSP code at 0x1000: INIT and STARTUP (vector 2: real mode at 0x2000) to APIC ID 1
-// through the local APIC's ICR, then `tail`.
-std::vector<uint8_t> bsp_code(const std::vector<uint8_t>& tail) {
-  std::vector<uint8_t> c = {
-      0xC7, 0x05, 0x10, 0x03, 0xE0, 0xFE, 0x00, 0x00, 0x00, 0x01,  // mov [0xFEE00310], 1 << 24
-      0xC7, 0x05, 0x00, 0x03, 0xE0, 0xFE, 0x00, 0x45, 0x00, 0x00,  // mov [0xFEE00300], INIT
-      0xC7, 0x05, 0x00, 0x03, 0xE0, 0xFE, 0x02, 0x46, 0x00, 0x00,  // mov [0xFEE00300], STARTUP 2
-  };
-  c.insert(c.end(), tail.begin(), tail.end());
-  return c;
-}
-// l: cmp dword [0x3100], 1000; jb l; mov al, 0; out 0xF4, al (debug exit: status 1); jmp $
-const std::vector<uint8_t> kBspWaitForAp = {0x81, 0x3D, 0x00, 0x31, 0x00, 0x00, 0xE8, 0x03, 0x00, 0x00,
-                                            0x72, 0xF4, 0xB0, 0x00, 0xE6, 0xF4, 0xEB, 0xFE};
-const std::vector<uint8_t> kApSpin = {0x66, 0xFF, 0x06, 0x00, 0x31, 0xEB, 0xF9};  // l: inc dword [0x3100]; jmp l
-const std::vector<uint8_t> kCliHlt = {0xFA, 0xF4, 0xEB, 0xFC};                   // cli; hlt; jmp back
-
-void boot(Machine& m, const std::vector<uint8_t>& bsp_tail, const std::vector<uint8_t>& ap) {
-  m.set_boot([bsp = bsp_code(bsp_tail), ap](Machine& mm) {
-    REQUIRE(mm.memory().write_phys(0x1000, bsp));
-    REQUIRE(mm.memory().write_phys(0x2000, ap));
-    cpu::CpuState& s = mm.vcpu().s;
-    s.cr0 |= 1;  // PE
-    s.seg[cpu::CS] = cpu::SegmentCache{0x08, 0, 0xFFFFFFFF, 0x0C9B};
-    for (uint8_t sg : {cpu::ES, cpu::SS, cpu::DS, cpu::FS, cpu::GS})
-      s.seg[sg] = cpu::SegmentCache{0x10, 0, 0xFFFFFFFF, 0x0C93};
-    s.eip = 0x1000;
-  });
-  m.reset();
-}
-
-// Stops the run (as SIGALRM would) if it is still going after `ms`.
-class Watchdog {
- public:
-  Watchdog(Machine& m, int ms) : t_([this, &m, ms] {
-    std::unique_lock<std::mutex> lk(mu_);
-    if (!cv_.wait_for(lk, std::chrono::milliseconds(ms), [this] { return done_; })) {
-      fired_ = true;
-      m.request_stop_from_signal(14);
-    }
-  }) {}
-  ~Watchdog() {
-    {
-      std::lock_guard<std::mutex> lk(mu_);
-      done_ = true;
-    }
-    cv_.notify_all();
-    t_.join();
-  }
-  bool fired() const { return fired_; }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool done_ = false;
-  std::atomic<bool> fired_{false};
-  std::thread t_;
-};
+using test::boot;
+using test::kApSpin;
+using test::kBspWaitForAp;
+using test::kCliHlt;
+using test::kvm_core_or_skip;
+using test::Watchdog;
 
 }  // namespace
 
@@ -164,7 +93,7 @@ TEST_CASE("kvm_irq_routing_wires_isa_irqs_as_the_pc_does_with_irq0_on_ioapic_pin
 
 TEST_CASE("kvm_irqchip_kernel_leaves_vmlabs_chips_unwired_and_refuses_a_backend_switch") {
   const MachineConfig cfg = kernel_irqchip_config(1);
-  auto core = core_or_skip(cfg);
+  auto core = kvm_core_or_skip(cfg);
   if (!core) return;
   auto* kvm = dynamic_cast<kvm_backend::KvmCore*>(core.get());
   REQUIRE(kvm);
@@ -186,7 +115,7 @@ TEST_CASE("kvm_irqchip_kernel_leaves_vmlabs_chips_unwired_and_refuses_a_backend_
   // The user-space irqchip (the default) keeps vmlab's chips on their ports and pages.
   MachineConfig user = cfg;
   user.kvm_irqchip = "user";
-  auto ucore = core_or_skip(user);
+  auto ucore = kvm_core_or_skip(user);
   REQUIRE(ucore);
   CHECK_FALSE(dynamic_cast<kvm_backend::KvmCore*>(ucore.get())->kernel_irqchip());
   Machine um(user, std::move(ucore));
@@ -198,7 +127,7 @@ TEST_CASE("kvm_irqchip_kernel_leaves_vmlabs_chips_unwired_and_refuses_a_backend_
 TEST_CASE("kvm_irqchip_kernel_refuses_round_robin_smp") {
   MachineConfig cfg = kernel_irqchip_config(2);
   cfg.kvm_threads = false;
-  auto core = core_or_skip(cfg);
+  auto core = kvm_core_or_skip(cfg);
   if (!core) return;
   CHECK_THROWS_WITH_AS(Machine(cfg, std::move(core)),
                        doctest::Contains("--kvm-threads off"), machine::SetupError);
@@ -206,7 +135,7 @@ TEST_CASE("kvm_irqchip_kernel_refuses_round_robin_smp") {
 
 TEST_CASE("kvm_irqchip_kernel_starts_an_ap_through_kvms_local_apic") {
   const MachineConfig cfg = kernel_irqchip_config(2);
-  auto core = core_or_skip(cfg);
+  auto core = kvm_core_or_skip(cfg);
   if (!core) return;
   Machine m(cfg, std::move(core));
   boot(m, kBspWaitForAp, kApSpin);
@@ -225,22 +154,12 @@ TEST_CASE("kvm_irqchip_kernel_starts_an_ap_through_kvms_local_apic") {
 }
 
 TEST_CASE("kvm_irqchip_kernel_run_ends_when_every_cpu_is_halted_or_waits_for_startup") {
-  const MachineConfig cfg = kernel_irqchip_config(3);  // CPU 2 never gets a STARTUP
-  auto core = core_or_skip(cfg);
-  if (!core) return;
-  Machine m(cfg, std::move(core));
-  boot(m, kCliHlt, kCliHlt);
-  Watchdog w(m, 10'000);
-  const machine::RunResult r = m.run();
-  CHECK_FALSE(w.fired());
-  CHECK(r.kind == StopKind::HaltedForever);
-  CHECK(r.status == 0);
-  CHECK(r.message.find("every CPU halted with interrupts disabled") != std::string::npos);
+  test::check_all_halted_ends_the_run(kernel_irqchip_config(3));  // CPU 2 never gets a STARTUP
 }
 
 TEST_CASE("kvm_irqchip_kernel_single_cpu_halt_with_interrupts_off_ends_the_run") {
   const MachineConfig cfg = kernel_irqchip_config(1);
-  auto core = core_or_skip(cfg);
+  auto core = kvm_core_or_skip(cfg);
   if (!core) return;
   Machine m(cfg, std::move(core));
   boot(m, kCliHlt, kCliHlt);  // the BSP's INIT/STARTUP go to an APIC ID nobody has

@@ -6,9 +6,6 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
-#include <condition_variable>
-#include <cstring>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -17,6 +14,7 @@
 #include "machine/core_factory.h"
 #include "machine/machine.h"
 #include "machine/setup_error.h"
+#include "tests/kvm/kvm_smp_fixture.h"
 #include "tests/kvm/machine_memory.h"
 #include "ui/monitor.h"
 #include "tests/ui/parse_capture.h"
@@ -28,87 +26,14 @@ using machine::StopKind;
 
 namespace {
 
-MachineConfig smp_kvm_config(unsigned n) {
-  MachineConfig c;
-  c.ram_bytes = 2 << 20;
-  c.serial = "null";
-  c.debugcon = "null";
-  c.backend = "kvm";
-  c.smp = n;
-  c.debug_exits.push_back({0xF4, 4});
-  return c;
-}
-
-std::unique_ptr<cpu::ExecutionCore> kvm_core_or_skip(const MachineConfig& cfg) {
-  try {
-    return machine::make_execution_core(cfg);
-  } catch (const machine::SetupError& e) {
-    MESSAGE("skipped: " << e.what());
-    return nullptr;
-  }
-}
-
-// The BSP in flat 32-bit protected mode at 0x1000: INIT and STARTUP (vector 2: the AP starts in
-// real mode at 0x2000) to APIC ID 1, then `bsp_tail`.
-std::vector<uint8_t> bsp_code(std::vector<uint8_t> bsp_tail) {
-  std::vector<uint8_t> c = {
-      0xC7, 0x05, 0x10, 0x03, 0xE0, 0xFE, 0x00, 0x00, 0x00, 0x01,  // mov [0xFEE00310], 1 << 24
-      0xC7, 0x05, 0x00, 0x03, 0xE0, 0xFE, 0x00, 0x45, 0x00, 0x00,  // mov [0xFEE00300], INIT
-      0xC7, 0x05, 0x00, 0x03, 0xE0, 0xFE, 0x02, 0x46, 0x00, 0x00,  // mov [0xFEE00300], STARTUP 2
-  };
-  c.insert(c.end(), bsp_tail.begin(), bsp_tail.end());
-  return c;
-}
-const std::vector<uint8_t> kBspSpin = {0xFF, 0x05, 0x00, 0x30, 0x00, 0x00, 0xEB, 0xF8};  // l: inc dword [0x3000]; jmp l
-const std::vector<uint8_t> kApSpin = {0x66, 0xFF, 0x06, 0x00, 0x31, 0xEB, 0xF9};  // l: inc dword [0x3100]; jmp l
-const std::vector<uint8_t> kCliHlt = {0xFA, 0xF4, 0xEB, 0xFC};                   // cli; hlt; jmp back
-// lidt [0x3200] (limit 0), INT3: #GP -> #DF -> shutdown (flat 32-bit code).
-const std::vector<uint8_t> kBspTripleFault = {0x0F, 0x01, 0x1D, 0x00, 0x32, 0x00, 0x00, 0xCC};
-
-void boot(Machine& m, const std::vector<uint8_t>& bsp_tail, const std::vector<uint8_t>& ap) {
-  m.set_boot([bsp = bsp_code(bsp_tail), ap](Machine& mm) {
-    REQUIRE(mm.memory().write_phys(0x1000, bsp));
-    REQUIRE(mm.memory().write_phys(0x2000, ap));
-    cpu::CpuState& s = mm.vcpu().s;
-    s.cr0 |= 1;  // PE
-    s.seg[cpu::CS] = cpu::SegmentCache{0x08, 0, 0xFFFFFFFF, 0x0C9B};
-    for (uint8_t sg : {cpu::ES, cpu::SS, cpu::DS, cpu::FS, cpu::GS})
-      s.seg[sg] = cpu::SegmentCache{0x10, 0, 0xFFFFFFFF, 0x0C93};
-    s.eip = 0x1000;
-  });
-  m.reset();
-}
-
+using test::boot;
+using test::kApSpin;
+using test::kBspSpin;
+using test::kBspTripleFault;
+using test::kvm_core_or_skip;
 using test::read32;
-
-// Stops the run (as SIGALRM would) if it is still going after `ms`, or as soon as release() is
-// called with `stop` set; a test whose run hangs then fails instead of hanging ctest.
-class Watchdog {
- public:
-  Watchdog(Machine& m, int ms) : t_([this, &m, ms] {
-    std::unique_lock<std::mutex> lk(mu_);
-    if (!cv_.wait_for(lk, std::chrono::milliseconds(ms), [this] { return done_; })) {
-      fired_ = true;
-      m.request_stop_from_signal(14);
-    }
-  }) {}
-  ~Watchdog() {
-    {
-      std::lock_guard<std::mutex> lk(mu_);
-      done_ = true;
-    }
-    cv_.notify_all();
-    t_.join();
-  }
-  bool fired() const { return fired_; }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool done_ = false;
-  std::atomic<bool> fired_{false};
-  std::thread t_;
-};
+using test::smp_kvm_config;
+using test::Watchdog;
 
 double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -177,17 +102,7 @@ TEST_CASE("kvm_threads_triple_fault_while_another_vcpu_runs_ends_the_run_with_no
 }
 
 TEST_CASE("kvm_threads_every_cpu_halted_with_interrupts_off_ends_the_run") {
-  const MachineConfig cfg = smp_kvm_config(3);  // CPU 2 never gets a STARTUP
-  auto core = kvm_core_or_skip(cfg);
-  if (!core) return;
-  Machine m(cfg, std::move(core));
-  boot(m, kCliHlt, kCliHlt);
-  Watchdog w(m, 10'000);
-  const machine::RunResult r = m.run();
-  CHECK_FALSE(w.fired());
-  CHECK(r.kind == StopKind::HaltedForever);
-  CHECK(r.status == 0);
-  CHECK(r.message.find("every CPU halted with interrupts disabled") != std::string::npos);
+  test::check_all_halted_ends_the_run(smp_kvm_config(3));  // CPU 2 never gets a STARTUP
 }
 
 TEST_CASE("kvm_threads_monitor_stop_parks_every_vcpu_and_backend_switch_goes_on_in_one_thread") {
