@@ -288,6 +288,7 @@ Exit Interpreter::run(Vcpu& v, uint64_t budget) {
   CpuState& s = v.s;
   vcpu_ = &v;
   v.technique_id = 0;
+  v.rdrand_executes = opts_.rdrand;
   Exit exit;
   uint64_t executed = 0;
   // Events delivered without an instruction retiring count against the budget too, so run()

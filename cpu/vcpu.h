@@ -67,6 +67,10 @@ class Vcpu {
   // leave the holder preempted at every slice end (SeaBIOS's AP start-up did). QEMU's TCG does
   // the same with PAUSE.
   bool yield_on_pause = false;
+  // RDRAND/RDSEED execute instead of raising #UD (vmlab's CPU model does not have them): only
+  // the KVM core's fallback interpreter sets this, for guests that saw them in a host KVM's
+  // CPUID (cpu/semantics/random.h).
+  bool rdrand_executes = false;
   int index = 0;  // 0 = bootstrap processor
   // Which technique runs this vCPU (reported by CPUID leaf 0x40000001): 0 interp, 1 bt, 2 trap,
   // 3 kvm. The execution core sets it when it takes the vCPU.

@@ -73,9 +73,12 @@ KvmCore::KvmCore(std::unique_ptr<KvmDevice> dev) : KvmCore(std::move(dev), Optio
 
 namespace {
 // The fallback decodes every instruction afresh: KVM guest writes do not pass through
-// GuestMemory::note_write, so a decode cache (and anything built on it) could go stale.
+// GuestMemory::note_write, so a decode cache (and anything built on it) could go stale. It runs
+// RDRAND/RDSEED: the guest may have seen them in the host's CPUID (kvm-pvm passes leaf 1
+// through), and kvm-pvm's ring-0 emulator fails on them.
 cpu::Interpreter::Options fallback_options() {
   cpu::Interpreter::Options o;
+  o.rdrand = true;
   o.decode_cache = false;
   o.blocks = false;
   o.jump_cache = false;

@@ -8,6 +8,7 @@
 #include "cpu/semantics/control_flow.h"
 #include "cpu/semantics/data_move.h"
 #include "cpu/semantics/muldiv.h"
+#include "cpu/semantics/random.h"
 #include "cpu/semantics/shift.h"
 #include "cpu/semantics/simd.h"
 #include "cpu/semantics/stack.h"
