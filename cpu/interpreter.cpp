@@ -2,6 +2,7 @@
 // in the decode cache (or decoding), executing the block's handlers, and delivering faults.
 // See interpreter.h and docs/interpreter.md.
 #include "cpu/interpreter.h"
+#include "cpu/fast_handlers.h"
 
 #include <algorithm>
 #include "cpu/decode/decode_cache.h"
@@ -267,6 +268,9 @@ Fault Interpreter::get_block(Vcpu& v, uint32_t eip, unsigned max_insns, const Bl
   bool cacheable = opts_.decode_cache;
   scratch_.key = key;
   VMLAB_TRY(decode_block(v, eip, pa, max_insns, opts_.blocks_through_branches, scratch_, cacheable));
+  if (opts_.fast_handlers)
+    for (Insn& in : scratch_.insns)
+      if (Handler f = fast_handler_for(in)) in.fn = f;
   // Only RAM and ROM are cached (MMIO bytes could change behind our back); RAM pages are
   // watched for writes from now on.
   const bool ram = v.mem.ram_ptr(pa, scratch_.span) != nullptr;

@@ -32,6 +32,8 @@ class Interpreter : public ExecutionCore {
                                           // LOOP, JCXZ) and is left only when it is taken
     bool chaining = true;       // a block remembers its successors (Block::next), so the next
                                 // block is found without any lookup; off = jump cache / lookup
+    bool fast_handlers = true;  // cached blocks use the straight-line variants of the hottest
+                                // forms (cpu/fast_handlers.h); off = the general handlers only
     bool rdrand = false;        // RDRAND/RDSEED run (Vcpu::rdrand_executes) instead of #UD:
                                 // for the KVM core's fallback only
   };

@@ -18,6 +18,7 @@ std::unique_ptr<cpu::ExecutionCore> make_execution_core(const MachineConfig& cfg
     o.jump_cache = cfg.interp_jump_cache;
     o.chaining = cfg.interp_chaining;
     o.blocks_through_branches = cfg.interp_branch_blocks;
+    o.fast_handlers = cfg.interp_fast_handlers;
     return std::make_unique<cpu::Interpreter>(o);
   }
   if (backend == "kvm") return kvm_backend::make_kvm_core(cfg);  // SetupError if KVM is unusable

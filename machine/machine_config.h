@@ -41,6 +41,7 @@ struct MachineConfig {
   bool interp_jump_cache = true;           // --no-jump-cache: no linear-address block lookup
   bool interp_chaining = true;             // --no-chaining: blocks do not link to their successors
   bool interp_branch_blocks = true;        // --no-branch-blocks: blocks end at conditional branches
+  bool interp_fast_handlers = true;        // --no-fast-handlers: only the general handlers
   bool tlb = true;                         // --no-tlb: every access walks (slow path)
   bool kvm_threads = true;                 // --kvm-threads off: -smp N on kvm runs round-robin in one thread
   // --kvm-irqchip: "user" = vmlab's PIC/IOAPIC/local APICs, interrupts injected by the KVM core;

@@ -246,11 +246,13 @@ ParseResult parse_command_line(int argc, const char* const* argv, std::FILE* out
   app.add_flag("--no-blocks", no_blocks, "speed-trick off switch: interpret one instruction at a time");
   app.add_flag("--no-jump-cache", no_jump_cache,
                "speed-trick off switch: find every block through the fetch translation");
-  bool no_chaining = false, no_branch_blocks = false;
+  bool no_chaining = false, no_branch_blocks = false, no_fast_handlers = false;
   app.add_flag("--no-chaining", no_chaining,
                "speed-trick off switch: blocks do not remember their successor blocks");
   app.add_flag("--no-branch-blocks", no_branch_blocks,
                "speed-trick off switch: blocks end at every conditional branch");
+  app.add_flag("--no-fast-handlers", no_fast_handlers,
+               "speed-trick off switch: only the general instruction handlers, no fast variants");
   app.add_flag("--no-tlb", no_tlb, "speed-trick off switch: no software TLB, every access translates");
   std::string kvm_threads = "on";
   app.add_option("--kvm-threads", kvm_threads,
@@ -385,6 +387,7 @@ ParseResult parse_command_line(int argc, const char* const* argv, std::FILE* out
   m.interp_jump_cache = !no_jump_cache;
   m.interp_chaining = !no_chaining;
   m.interp_branch_blocks = !no_branch_blocks;
+  m.interp_fast_handlers = !no_fast_handlers;
   m.tlb = !no_tlb;
   m.kvm_threads = kvm_threads == "on";
   if (m.kvm_irqchip == "kernel" && m.backend != "kvm")

@@ -90,6 +90,8 @@ struct FuzzMachine::Impl {
   cpu::Interpreter core;
   RunWatchdog dog{kHangSeconds};
 
+  explicit Impl(cpu::Interpreter::Options o) : core(o) {}
+
   void write(uint32_t pa, const void* p, size_t n) {
     (void)mem.write_phys(pa, std::span<const uint8_t>(static_cast<const uint8_t*>(p), n));
   }
@@ -246,7 +248,7 @@ struct FuzzMachine::Impl {
   }
 };
 
-FuzzMachine::FuzzMachine() : m_(std::make_unique<Impl>()) {
+FuzzMachine::FuzzMachine(cpu::Interpreter::Options o) : m_(std::make_unique<Impl>(o)) {
   m_->mem.set_a20(true);
   m_->mem.set_code_write_listener([this](uint64_t page) {
     m_->core.invalidate_code_page(page);

@@ -21,6 +21,7 @@
 
 #include "cpu/cpu_state.h"
 #include "cpu/execution_core.h"
+#include "cpu/interpreter.h"
 
 namespace vmlab::fuzz {
 
@@ -51,7 +52,8 @@ struct RunResult {
 
 class FuzzMachine {
  public:
-  FuzzMachine();
+  // `o`: the interpreter's speed tricks, so runs with and without one can be compared.
+  explicit FuzzMachine(cpu::Interpreter::Options o = {});
   ~FuzzMachine();
   FuzzMachine(const FuzzMachine&) = delete;
   FuzzMachine& operator=(const FuzzMachine&) = delete;

@@ -54,3 +54,22 @@ TEST_CASE("random_code_runs_end_in_an_allowed_way_in_every_mode") {
     CHECK(s.exception_halt > 0);
   }
 }
+
+TEST_CASE("random_code_runs_the_same_with_and_without_the_fast_handlers") {
+  // The fast handlers (cpu/fast_handlers.h) fall back to the general ones on anything unusual;
+  // random code in every mode is full of the unusual.
+  vmlab::cpu::Interpreter::Options general_only;
+  general_only.fast_handlers = false;
+  FuzzMachine fast, general(general_only);
+  for (unsigned mode = 0; mode < kNumFuzzModes; ++mode)
+    for (uint32_t page = 0; page < 60; ++page) {
+      CAPTURE(mode);
+      CAPTURE(page);
+      const RunResult a = fast.run_page(11, FuzzMode(mode), page, 2000);
+      const RunResult b = general.run_page(11, FuzzMode(mode), page, 2000);
+      CHECK(int(a.reason) == int(b.reason));
+      CHECK(a.executed == b.executed);
+      CHECK(a.digest == b.digest);
+      CHECK(a.mem_digest == b.mem_digest);
+    }
+}

@@ -1,0 +1,350 @@
+// Fast handlers (see fast_handlers.h): the common case of the hottest forms in straight-line
+// code, and a tail jump to the general handler for everything else.
+#include "cpu/fast_handlers.h"
+
+#include <cstring>
+#include <unordered_map>
+#include <utility>
+
+#include "cpu/semantics/arith.h"
+#include "cpu/semantics/control_flow.h"
+#include "cpu/semantics/data_move.h"
+#include "cpu/semantics/muldiv.h"
+#include "cpu/semantics/shift.h"
+#include "cpu/semantics/stack.h"
+#include "mmu/tlb.h"
+
+namespace vmlab::cpu {
+namespace {
+
+using mmu::Access;
+
+// The form of the r/m operand, fixed at decode time: a register (ModRM mod = 3), or a 32-bit
+// ModRM/SIB/moffs address of one of four shapes, so that the effective address needs no tests
+// of which registers take part.
+enum class Form : uint8_t { Disp, Base, Index, BaseIndex, Reg };
+constexpr unsigned kForms = 5;
+
+Form form_of(const Insn& i) {
+  if (!i.is_mem) return Form::Reg;
+  const bool b = i.base != kNoReg, x = i.index != kNoReg;
+  return b ? (x ? Form::BaseIndex : Form::Base) : (x ? Form::Index : Form::Disp);
+}
+
+template <Form F> [[gnu::always_inline]] inline uint32_t offset_of(const CpuState& s, const Insn& i) {
+  uint32_t a = i.disp;
+  if constexpr (F == Form::Base || F == Form::BaseIndex) a += s.gpr[i.base];
+  if constexpr (F == Form::Index || F == Form::BaseIndex) a += s.gpr[i.index] << i.scale;
+  return a;
+}
+
+// Host pointer for a T at seg:off when the access needs none of the general path's work, else
+// nullptr. Exact for what it accepts: check_segment's first case (present, writable, expand-up
+// data: only the limit is left), no #AC possible, and a TLB entry of this access kind and
+// privilege whose page holds all sizeof(T) bytes. One compare does tag and page end together:
+// the last byte's page equals the tag of lin's slot only when both are lin's page, because a
+// slot holds only pages whose index is the slot's.
+template <typename T, Access A>
+[[gnu::always_inline]] inline uint8_t* host_ptr(Vcpu& v, uint8_t seg, uint32_t off) {
+  const CpuState& s = v.s;
+  const SegmentCache& c = s.seg[seg];
+  if ((c.attr & (SEG_P | SEG_CODE | SEG_DC | SEG_RW)) != (SEG_P | SEG_RW)) return nullptr;
+  if (uint64_t(off) + (sizeof(T) - 1) > c.limit) return nullptr;
+  const uint32_t lin = c.base + off;
+  const bool user = s.cpl == 3;
+  if constexpr (sizeof(T) > 1)
+    if ((lin & (sizeof(T) - 1)) && user && (s.cr0 & CR0_AM) && (s.eflags & AC)) return nullptr;
+  const mmu::TlbEntry& t = v.tlb.e[user][unsigned(A)][mmu::Tlb::index(lin)];
+  if (((lin + uint32_t(sizeof(T) - 1)) & ~0xFFFu) != t.tag) return nullptr;
+  return reinterpret_cast<uint8_t*>(uintptr_t(lin) + t.addend);
+}
+
+// Where the r/m operand of a T lives on the host: the register's bytes in CpuState (byte
+// registers 4-7 are bits 8-15 of 0-3; narrower writes through the pointer keep the rest of the
+// register, as set_reg does), or guest RAM through host_ptr. False: take the general path.
+template <typename T, Access A, Form F>
+[[gnu::always_inline]] inline bool rm_ptr(Vcpu& v, const Insn& i, uint8_t*& p) {
+  if constexpr (F == Form::Reg) {
+    auto* regs = reinterpret_cast<uint8_t*>(v.s.gpr);
+    if constexpr (sizeof(T) == 1) p = regs + (i.rm & 3) * 4 + (i.rm >> 2);
+    else p = regs + i.rm * 4;
+    return true;
+  } else {
+    p = host_ptr<T, A>(v, i.seg, offset_of<F>(v.s, i));
+    return p != nullptr;
+  }
+}
+
+template <typename T> [[gnu::always_inline]] inline T load(const uint8_t* p) {
+  T x;
+  std::memcpy(&x, p, sizeof(T));
+  return x;
+}
+template <typename T> [[gnu::always_inline]] inline void store(uint8_t* p, T x) {
+  std::memcpy(p, &x, sizeof(T));
+}
+
+// Goes on with the general handler G, which starts the instruction over. The empty asm hides
+// G's identity from the optimiser, so this stays one tail jump: inlining G here would bring
+// back the stack frame and the calls the fast path exists to avoid.
+template <Handler G> [[gnu::always_inline]] inline Fault general(Vcpu& v, const Insn& i) {
+  Handler g = G;
+  asm("" : "+r"(g));
+  return g(v, i);
+}
+
+// MOV reg, r/m (8A 8B A0 A1)
+template <typename T, int A, Form F> Fault fast_mov_GE(Vcpu& v, const Insn& i) {
+  if (uint8_t* p; rm_ptr<T, Access::Read, F>(v, i, p)) [[likely]] {
+    set_reg<T>(v.s, i.reg, load<T>(p));
+    return kNoFault;
+  }
+  return general<&sem::mov_GE<T, A>>(v, i);
+}
+// MOV r/m, reg (88 89 A2 A3)
+template <typename T, int A, Form F> Fault fast_mov_EG(Vcpu& v, const Insn& i) {
+  if (uint8_t* p; rm_ptr<T, Access::Write, F>(v, i, p)) [[likely]] {
+    store<T>(p, get_reg<T>(v.s, i.reg));
+    return kNoFault;
+  }
+  return general<&sem::mov_EG<T, A>>(v, i);
+}
+// MOV r/m, imm (C6 C7)
+template <typename T, int A, Form F> Fault fast_mov_EI(Vcpu& v, const Insn& i) {
+  if (uint8_t* p; rm_ptr<T, Access::Write, F>(v, i, p)) [[likely]] {
+    store<T>(p, T(i.imm));
+    return kNoFault;
+  }
+  return general<&sem::mov_EI<T, A>>(v, i);
+}
+// ALU reg, r/m
+template <typename T, int Op, Form F> Fault fast_alu_GE(Vcpu& v, const Insn& i) {
+  if (uint8_t* p; rm_ptr<T, Access::Read, F>(v, i, p)) [[likely]] {
+    const T r = sem::alu<T, Op>(v.s.lazy, get_reg<T>(v.s, i.reg), load<T>(p));
+    if constexpr (sem::kWritesBack<Op>) set_reg<T>(v.s, i.reg, r);
+    return kNoFault;
+  }
+  return general<&sem::alu_GE<T, Op>>(v, i);
+}
+// ALU r/m, reg and TEST r/m, reg. A read-modify-write uses the write entry alone: it exists only
+// for a page already accessed and dirty that this privilege may write, hence also read.
+template <typename T, int Op, Form F> Fault fast_alu_EG(Vcpu& v, const Insn& i) {
+  constexpr Access kA = sem::kWritesBack<Op> ? Access::Write : Access::Read;
+  if (uint8_t* p; rm_ptr<T, kA, F>(v, i, p)) [[likely]] {
+    const T r = sem::alu<T, Op>(v.s.lazy, load<T>(p), get_reg<T>(v.s, i.reg));
+    if constexpr (sem::kWritesBack<Op>) store<T>(p, r);
+    return kNoFault;
+  }
+  return general<&sem::alu_EG<T, Op>>(v, i);
+}
+// ALU r/m, imm and TEST r/m, imm
+template <typename T, int Op, Form F> Fault fast_alu_EI(Vcpu& v, const Insn& i) {
+  constexpr Access kA = sem::kWritesBack<Op> ? Access::Write : Access::Read;
+  if (uint8_t* p; rm_ptr<T, kA, F>(v, i, p)) [[likely]] {
+    const T r = sem::alu<T, Op>(v.s.lazy, load<T>(p), T(i.imm));
+    if constexpr (sem::kWritesBack<Op>) store<T>(p, r);
+    return kNoFault;
+  }
+  return general<&sem::alu_EI<T, Op>>(v, i);
+}
+// MOVZX/MOVSX reg, m8/m16 (A as in sem::movx: source bytes | 0x10 for sign extension)
+template <typename T, int A, Form F> Fault fast_movx(Vcpu& v, const Insn& i) {
+  using S = std::conditional_t<(A & 0xF) == 1, uint8_t, uint16_t>;
+  if (uint8_t* p; rm_ptr<S, Access::Read, F>(v, i, p)) [[likely]] {
+    const S x = load<S>(p);
+    set_reg<T>(v.s, i.reg, T((A & 0x10) ? uint32_t(int32_t(std::make_signed_t<S>(x))) : x));
+    return kNoFault;
+  }
+  return general<&sem::movx<T, A>>(v, i);
+}
+// INC/DEC r/m (FE FF /0 /1)
+template <typename T, int A, Form F> Fault fast_incdec_E(Vcpu& v, const Insn& i) {
+  if (uint8_t* p; rm_ptr<T, Access::Write, F>(v, i, p)) [[likely]] {
+    const T a = load<T>(p), r = A ? T(a - 1) : T(a + 1);
+    store<T>(p, r);
+    if (A) set_flags_dec<T>(v.s.lazy, a, r); else set_flags_inc<T>(v.s.lazy, a, r);
+    return kNoFault;
+  }
+  return general<&sem::incdec_E<T, A>>(v, i);
+}
+// ROL..SAR r/m, 1 / CL / imm8. A count of 0 changes nothing; the write entry then only stood
+// for a readable page, which the general handler's read would have found too.
+template <typename T, int A, Form F> Fault fast_shift_E(Vcpu& v, const Insn& i) {
+  constexpr int op = A & 7, src = A >> 4;
+  if (uint8_t* p; rm_ptr<T, Access::Write, F>(v, i, p)) [[likely]] {
+    unsigned cnt = src == sem::kCount1 ? 1 : src == sem::kCountCL ? (v.s.gpr[ECX] & 0xFF) : (i.imm & 0xFF);
+    cnt &= 31;
+    if (cnt) store<T>(p, sem::shift_op<T>(v.s.lazy, op, load<T>(p), cnt));
+    return kNoFault;
+  }
+  return general<&sem::shift_E<T, A>>(v, i);
+}
+// IMUL reg, r/m (0F AF)
+template <typename T, int A, Form F> Fault fast_imul_GE(Vcpu& v, const Insn& i) {
+  if (uint8_t* p; rm_ptr<T, Access::Read, F>(v, i, p)) [[likely]] {
+    set_reg<T>(v.s, i.reg, sem::imul_trunc<T>(v.s.lazy, get_reg<T>(v.s, i.reg), load<T>(p)));
+    return kNoFault;
+  }
+  return general<&sem::imul_GE<T, A>>(v, i);
+}
+// CMOVcc reg, r/m (0F 40-4F): the source is read whether or not the move happens.
+template <typename T, int A, Form F> Fault fast_cmovcc(Vcpu& v, const Insn& i) {
+  if (uint8_t* p; rm_ptr<T, Access::Read, F>(v, i, p)) [[likely]] {
+    const T x = load<T>(p);
+    if (condition(v.s.lazy, i.opcode & 0xF)) set_reg<T>(v.s, i.reg, x);
+    return kNoFault;
+  }
+  return general<&sem::cmovcc<T, A>>(v, i);
+}
+// LEA reg, m (8D): no memory access at all, only the address. (A register operand is #UD:
+// fast_handler_for never picks the Reg form.)
+template <typename T, int, Form F> Fault fast_lea(Vcpu& v, const Insn& i) {
+  static_assert(F != Form::Reg);
+  set_reg<T>(v.s, i.reg, T(offset_of<F>(v.s, i)));
+  return kNoFault;
+}
+
+// The stack forms need a 32-bit stack (SS.B): then ESP needs no masking.
+// PUSH reg (50+r): PUSH ESP pushes the value before the push.
+template <typename T, int A, Form> Fault fast_push_r(Vcpu& v, const Insn& i) {
+  CpuState& s = v.s;
+  if (stack32(s)) [[likely]] {
+    const uint32_t sp = s.gpr[ESP] - uint32_t(sizeof(T));
+    if (uint8_t* p = host_ptr<T, Access::Write>(v, SS, sp)) [[likely]] {
+      store<T>(p, get_reg<T>(s, i.opcode & 7));
+      s.gpr[ESP] = sp;
+      return kNoFault;
+    }
+  }
+  return general<&sem::push_r<T, A>>(v, i);
+}
+// POP reg (58+r): ESP moves first, so POP ESP leaves the popped value in ESP.
+template <typename T, int A, Form> Fault fast_pop_r(Vcpu& v, const Insn& i) {
+  CpuState& s = v.s;
+  if (stack32(s)) [[likely]] {
+    const uint32_t sp = s.gpr[ESP];
+    if (const uint8_t* p = host_ptr<T, Access::Read>(v, SS, sp)) [[likely]] {
+      const T x = load<T>(p);
+      s.gpr[ESP] = sp + uint32_t(sizeof(T));
+      set_reg<T>(s, i.opcode & 7, x);
+      return kNoFault;
+    }
+  }
+  return general<&sem::pop_r<T, A>>(v, i);
+}
+// CALL rel32 (E8) with a 32-bit operand size: no truncation of the target.
+template <typename T, int A, Form> Fault fast_call_rel(Vcpu& v, const Insn& i) {
+  static_assert(sizeof(T) == 4);
+  CpuState& s = v.s;
+  const uint32_t target = s.eip + i.imm;
+  if (stack32(s) && target <= s.seg[CS].limit) [[likely]] {
+    const uint32_t sp = s.gpr[ESP] - 4;
+    if (uint8_t* p = host_ptr<uint32_t, Access::Write>(v, SS, sp)) [[likely]] {
+      store<uint32_t>(p, s.eip);
+      s.gpr[ESP] = sp;
+      s.eip = target;
+      return kNoFault;
+    }
+  }
+  return general<&sem::call_rel<T, A>>(v, i);
+}
+// RET (C3) with a 32-bit operand size.
+template <typename T, int A, Form> Fault fast_ret_near(Vcpu& v, const Insn& i) {
+  static_assert(sizeof(T) == 4 && A == 0);
+  CpuState& s = v.s;
+  if (stack32(s)) [[likely]] {
+    const uint32_t sp = s.gpr[ESP];
+    if (const uint8_t* p = host_ptr<uint32_t, Access::Read>(v, SS, sp)) [[likely]] {
+      const uint32_t t = load<uint32_t>(p);
+      if (t <= s.seg[CS].limit) [[likely]] {
+        s.gpr[ESP] = sp + 4;
+        s.eip = t;
+        return kNoFault;
+      }
+    }
+  }
+  return general<&sem::ret_near<T, A>>(v, i);
+}
+
+// What decode-time selection needs to know about a general handler.
+struct FastSet {
+  bool rm_form = true;  // by r/m form (a memory one needs 32-bit addressing); else any form
+  Handler by_form[kForms] = {};
+};
+using Table = std::unordered_map<Handler, FastSet>;
+
+#define VMLAB_FAST_FORMS(fast, T, A)                                                 \
+  {&fast<T, A, Form::Disp>, &fast<T, A, Form::Base>, &fast<T, A, Form::Index>,      \
+   &fast<T, A, Form::BaseIndex>, &fast<T, A, Form::Reg>}
+#define VMLAB_FAST_MEM_FORMS(fast, T, A)                                             \
+  {&fast<T, A, Form::Disp>, &fast<T, A, Form::Base>, &fast<T, A, Form::Index>,      \
+   &fast<T, A, Form::BaseIndex>, nullptr}
+
+template <typename T, int... Ops> void add_alu(Table& t, std::integer_sequence<int, Ops...>) {
+  (t.emplace(&sem::alu_GE<T, Ops>, FastSet{true, VMLAB_FAST_FORMS(fast_alu_GE, T, Ops)}), ...);
+  (t.emplace(&sem::alu_EG<T, Ops>, FastSet{true, VMLAB_FAST_FORMS(fast_alu_EG, T, Ops)}), ...);
+  (t.emplace(&sem::alu_EI<T, Ops>, FastSet{true, VMLAB_FAST_FORMS(fast_alu_EI, T, Ops)}), ...);
+}
+
+// A = op | count source << 4 (sem::shift_E)
+template <typename T, int... Ops> void add_shifts(Table& t, std::integer_sequence<int, Ops...>) {
+  (t.emplace(&sem::shift_E<T, Ops | (sem::kCount1 << 4)>,
+             FastSet{true, VMLAB_FAST_FORMS(fast_shift_E, T, Ops | (sem::kCount1 << 4))}), ...);
+  (t.emplace(&sem::shift_E<T, Ops | (sem::kCountCL << 4)>,
+             FastSet{true, VMLAB_FAST_FORMS(fast_shift_E, T, Ops | (sem::kCountCL << 4))}), ...);
+  (t.emplace(&sem::shift_E<T, Ops | (sem::kCountImm << 4)>,
+             FastSet{true, VMLAB_FAST_FORMS(fast_shift_E, T, Ops | (sem::kCountImm << 4))}), ...);
+}
+
+template <typename T> void add_width(Table& t) {
+  t.emplace(&sem::mov_GE<T, 0>, FastSet{true, VMLAB_FAST_FORMS(fast_mov_GE, T, 0)});
+  t.emplace(&sem::mov_EG<T, 0>, FastSet{true, VMLAB_FAST_FORMS(fast_mov_EG, T, 0)});
+  t.emplace(&sem::mov_EI<T, 0>, FastSet{true, VMLAB_FAST_FORMS(fast_mov_EI, T, 0)});
+  add_alu<T>(t, std::make_integer_sequence<int, sem::kTest + 1>{});
+  t.emplace(&sem::incdec_E<T, 0>, FastSet{true, VMLAB_FAST_FORMS(fast_incdec_E, T, 0)});
+  t.emplace(&sem::incdec_E<T, 1>, FastSet{true, VMLAB_FAST_FORMS(fast_incdec_E, T, 1)});
+  add_shifts<T>(t, std::make_integer_sequence<int, 8>{});
+  if constexpr (sizeof(T) > 1) {
+    t.emplace(&sem::imul_GE<T, 0>, FastSet{true, VMLAB_FAST_FORMS(fast_imul_GE, T, 0)});
+    t.emplace(&sem::cmovcc<T, 0>, FastSet{true, VMLAB_FAST_FORMS(fast_cmovcc, T, 0)});
+    t.emplace(&sem::movx<T, 0x01>, FastSet{true, VMLAB_FAST_FORMS(fast_movx, T, 0x01)});
+    t.emplace(&sem::movx<T, 0x02>, FastSet{true, VMLAB_FAST_FORMS(fast_movx, T, 0x02)});
+    t.emplace(&sem::movx<T, 0x11>, FastSet{true, VMLAB_FAST_FORMS(fast_movx, T, 0x11)});
+    t.emplace(&sem::movx<T, 0x12>, FastSet{true, VMLAB_FAST_FORMS(fast_movx, T, 0x12)});
+    t.emplace(&sem::lea<T, 0>, FastSet{true, VMLAB_FAST_MEM_FORMS(fast_lea, T, 0)});
+    t.emplace(&sem::push_r<T, 0>, FastSet{false, VMLAB_FAST_FORMS(fast_push_r, T, 0)});
+    t.emplace(&sem::pop_r<T, 0>, FastSet{false, VMLAB_FAST_FORMS(fast_pop_r, T, 0)});
+  }
+}
+
+#undef VMLAB_FAST_FORMS
+#undef VMLAB_FAST_MEM_FORMS
+
+const Table& table() {
+  static const Table t = [] {
+    Table t;
+    add_width<uint8_t>(t);
+    add_width<uint16_t>(t);
+    add_width<uint32_t>(t);
+    const Handler call = &fast_call_rel<uint32_t, 0, Form::Disp>;
+    const Handler ret = &fast_ret_near<uint32_t, 0, Form::Disp>;
+    t.emplace(&sem::call_rel<uint32_t, 0>, FastSet{false, {call, call, call, call, call}});
+    t.emplace(&sem::ret_near<uint32_t, 0>, FastSet{false, {ret, ret, ret, ret, ret}});
+    return t;
+  }();
+  return t;
+}
+
+}  // namespace
+
+Handler fast_handler_for(const Insn& i) {
+  const Table& t = table();
+  const auto it = t.find(i.fn);
+  if (it == t.end()) return nullptr;
+  const FastSet& f = it->second;
+  if (!f.rm_form) return f.by_form[0];
+  if (i.is_mem && !i.addr32) return nullptr;
+  return f.by_form[unsigned(form_of(i))];
+}
+
+}  // namespace vmlab::cpu

@@ -1,0 +1,25 @@
+// Fast handlers: decode-time specialisations of the hottest instruction forms (MOV, the ALU
+// group, MOVZX/MOVSX, LEA, PUSH/POP reg, CALL rel, RET) for 32-bit addressing, one per
+// addressing form (disp, base+disp, index*scale+disp, base+index*scale+disp).
+//
+// A fast handler does only the common case, in straight-line code with no calls: a present,
+// writable, expand-up data segment whose limit holds the whole operand, and a software-TLB hit
+// that covers the whole operand in one page. Anything else (a miss, a page crossing, a possible
+// #AC, a 16-bit stack, a fault) jumps to the general handler from opcodes.def, which does the
+// instruction again from the start with every check. The fast handler has changed nothing by
+// then, so the general handler stays the one definition of what the instruction does.
+//
+// The interpreter installs them when it caches a block (Interpreter::Options::fast_handlers,
+// `--no-fast-handlers` turns them off); tests run the same guests both ways.
+//
+//   Insn i; decode(bytes, n, true, i);
+//   if (Handler f = fast_handler_for(i)) i.fn = f;
+#pragma once
+#include "cpu/decode/insn.h"
+
+namespace vmlab::cpu {
+
+// The fast variant of `i`'s handler for its addressing form, or nullptr when there is none.
+Handler fast_handler_for(const Insn& i);
+
+}  // namespace vmlab::cpu

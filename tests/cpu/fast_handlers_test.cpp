@@ -1,0 +1,254 @@
+// The fast handlers (cpu/fast_handlers.h) must give exactly what the general handlers give.
+// Random programs made only of the specialised forms (every addressing form, byte/word/dword,
+// aligned and not, loads, stores, read-modify-write, shifts, INC/DEC, IMUL, CMOVcc, PUSH/POP,
+// CALL/RET) run twice, with
+// Interpreter::Options::fast_handlers on and off, in settings that send the fast path to its
+// fallback in different ways: flat ring 0, ring 3 under paging with read-only pages, a segment
+// with a base and a short limit (#GP), #AC at ring 3, and stores into the code page. Registers,
+// flags, EIP, the exit and the data and code memory must be identical.
+#include <doctest/doctest.h>
+
+#include <random>
+#include <vector>
+
+#include "tests/cpu/test_machine.h"
+
+using namespace vmlab::cpu;
+using vmlab::cpu::test::TestMachine;
+
+namespace {
+
+constexpr uint32_t kCode = 0x10000, kData = 0x20000, kStack = 0x38000;
+constexpr uint32_t kPageDir = 0x40000, kPageTable = 0x41000;
+
+// Registers the programs may write (never ESP, EBP, ESI: they keep addresses in range).
+constexpr uint8_t kDest32[] = {EAX, ECX, EDX, EBX, EDI};
+constexpr uint8_t kDest8[] = {0, 1, 2, 3, 4, 5, 6, 7};  // AL CL DL BL AH CH DH BH
+
+struct Gen {
+  std::mt19937 rng;
+  std::vector<uint8_t> out;
+  uint32_t pick(uint32_t n) { return std::uniform_int_distribution<uint32_t>(0, n - 1)(rng); }
+  void b(uint8_t x) { out.push_back(x); }
+  void d32(uint32_t x) { for (int k = 0; k < 4; ++k) b(uint8_t(x >> (8 * k))); }
+
+  // A ModRM (+SIB, disp) naming `reg` and a memory operand in one of the four forms, or a
+  // register when reg_ok and the dice say so. ESI holds a small index, EBP the data base.
+  void modrm(uint8_t reg, bool reg_ok, bool byte_regs) {
+    if (reg_ok && pick(4) == 0) {
+      const uint8_t rm = byte_regs ? kDest8[pick(8)] : kDest32[pick(5)];
+      b(uint8_t(0xC0 | (reg << 3) | rm));
+      return;
+    }
+    const uint32_t disp = pick(0x200) + (pick(8) == 0 ? 0xFFD : 0);  // sometimes a page edge
+    switch (pick(4)) {
+      case 0: b(uint8_t((reg << 3) | 5)); d32(kData + disp); break;                 // [disp32]
+      case 1: b(uint8_t(0x80 | (reg << 3) | 5)); d32(disp); break;                  // [ebp+disp32]
+      case 2: b(uint8_t((reg << 3) | 4)); b(uint8_t((pick(4) << 6) | (ESI << 3) | 5));
+              d32(kData + disp); break;                                              // [esi*s+disp32]
+      default: b(uint8_t(0x44 | (reg << 3))); b(uint8_t((pick(4) << 6) | (ESI << 3) | EBP));
+               b(uint8_t(disp & 0x7F)); break;                                       // [ebp+esi*s+disp8]
+    }
+  }
+
+  void insn() {
+    const uint8_t reg = uint8_t(pick(8));
+    switch (pick(16)) {
+      case 0: case 1: {  // ALU/MOV/TEST E,G and G,E in three widths
+        static const uint8_t ops[] = {0x00, 0x08, 0x10, 0x18, 0x20, 0x28, 0x30, 0x38, 0x84, 0x88};
+        const uint8_t op = ops[pick(10)];
+        const unsigned width = pick(3);  // 0 byte, 1 word, 2 dword
+        const bool to_reg = op != 0x84 && pick(2);
+        if (width == 1) b(0x66);
+        b(uint8_t(op + (to_reg ? 2 : 0) + (width ? 1 : 0)));
+        const uint8_t r = width == 0 ? kDest8[pick(8)] : kDest32[pick(5)];
+        modrm(to_reg || op == 0x84 || op == 0x88 ? r : uint8_t(pick(8)), true, width == 0);
+        break;
+      }
+      case 2: {  // group 1 with an immediate (80 81 83)
+        const unsigned form = pick(3);
+        b(uint8_t(0x80 + (form == 0 ? 0 : form == 1 ? 1 : 3)));
+        modrm(reg, true, form == 0);
+        if (form == 1) d32(uint32_t(rng())); else b(uint8_t(pick(256)));
+        break;
+      }
+      case 3: {  // MOV r/m, imm
+        const bool byte = pick(2);
+        b(byte ? 0xC6 : 0xC7);
+        modrm(0, true, byte);
+        if (byte) b(uint8_t(pick(256))); else d32(uint32_t(rng()));
+        break;
+      }
+      case 4: {  // MOVZX/MOVSX
+        if (pick(3) == 0) b(0x66);
+        b(0x0F);
+        static const uint8_t ops[] = {0xB6, 0xB7, 0xBE, 0xBF};
+        b(ops[pick(4)]);
+        modrm(kDest32[pick(5)], true, true);
+        break;
+      }
+      case 5: b(0x8D); modrm(kDest32[pick(5)], false, false); break;  // LEA
+      case 6: b(uint8_t(0x50 + pick(8))); b(uint8_t(0x58 + kDest32[pick(5)])); break;  // PUSH, POP
+      case 7:  // CALL to a RET that returns over it: E8 +2; JMP +1; RET
+        b(0xE8); d32(2); b(0xEB); b(0x01); b(0xC3);
+        break;
+      case 8: b(0x66); b(uint8_t(0x50 + pick(8))); b(0x66); b(uint8_t(0x58 + kDest32[pick(5)])); break;
+      case 9: {  // TEST r/m, imm (F6/F7 /0)
+        const bool byte = pick(2);
+        b(byte ? 0xF6 : 0xF7);
+        modrm(0, true, byte);
+        if (byte) b(uint8_t(pick(256))); else d32(uint32_t(rng()));
+        break;
+      }
+      case 12: {  // shifts and rotates by 1, CL or imm8 (D0 D1 D2 D3 C0 C1)
+        const bool byte = pick(3) == 0;
+        const unsigned src = pick(3);
+        if (!byte && pick(3) == 0) b(0x66);
+        b(uint8_t((src == 2 ? 0xC0 : src == 0 ? 0xD0 : 0xD2) + (byte ? 0 : 1)));
+        modrm(reg, true, byte);
+        if (src == 2) b(uint8_t(pick(40)));
+        break;
+      }
+      case 13: {  // INC/DEC r/m (FE FF /0 /1)
+        const bool byte = pick(2);
+        b(byte ? 0xFE : 0xFF);
+        modrm(uint8_t(pick(2)), true, byte);
+        break;
+      }
+      case 14:  // IMUL reg, r/m (0F AF)
+        if (pick(3) == 0) b(0x66);
+        b(0x0F); b(0xAF);
+        modrm(kDest32[pick(5)], true, false);
+        break;
+      case 15:  // CMOVcc reg, r/m (0F 40-4F)
+        if (pick(3) == 0) b(0x66);
+        b(0x0F); b(uint8_t(0x40 + pick(16)));
+        modrm(kDest32[pick(5)], true, false);
+        break;
+      default: {  // a conditional branch over nothing: reads the flags the fast handlers left
+        b(uint8_t(0x70 + pick(16))); b(0x00);
+        b(0x0F); b(uint8_t(0x40 + pick(16))); b(uint8_t(0xC0 | (kDest32[pick(5)] << 3) | pick(8)));  // CMOVcc
+        break;
+      }
+    }
+  }
+};
+
+std::vector<uint8_t> program(uint32_t seed, unsigned n) {
+  Gen g{std::mt19937(seed), {}};
+  for (unsigned k = 0; k < n; ++k) g.insn();
+  g.b(0xF4);  // HLT
+  return g.out;
+}
+
+enum class Setting { FlatRing0, PagedRing3, ShortSegment, AlignmentCheck, WritesToCode };
+
+void setup(TestMachine& m, Setting s, uint32_t seed) {
+  m.flat32();
+  std::mt19937 r(seed ^ 0x5EED);
+  for (uint32_t a = kData; a < kData + 0x2000; a += 4) m.poke32(a, uint32_t(r()));
+  m.v.s.gpr[EAX] = r(); m.v.s.gpr[ECX] = r(); m.v.s.gpr[EDX] = r(); m.v.s.gpr[EBX] = r();
+  m.v.s.gpr[EDI] = r();
+  m.v.s.gpr[ESI] = r() & 0x3F;
+  m.v.s.gpr[EBP] = kData;
+  m.v.s.gpr[ESP] = kStack;
+  m.v.s.eip = kCode;
+  switch (s) {
+    case Setting::FlatRing0: break;
+    case Setting::PagedRing3:
+    case Setting::AlignmentCheck: {
+      m.poke32(kPageDir, kPageTable | 7);
+      for (uint32_t page = 0; page < 256; ++page) m.poke32(kPageTable + page * 4, (page << 12) | 7);
+      if (seed & 1)  // a user write to the second data page then faults (#PF)
+        m.poke32(kPageTable + ((kData + 0x1000) >> 12) * 4, (kData + 0x1000) | 5);
+      m.v.s.cr3 = kPageDir;
+      m.v.s.cr0 |= CR0_PG | CR0_WP;
+      m.v.s.cpl = 3;
+      m.v.s.seg[CS] = SegmentCache{0x1B, 0, 0xFFFFFFFF, 0x0CFB};
+      for (uint8_t sg : {ES, SS, DS, FS, GS}) m.v.s.seg[sg] = SegmentCache{0x23, 0, 0xFFFFFFFF, 0x0CF3};
+      if (s == Setting::AlignmentCheck) {
+        m.v.s.cr0 |= CR0_AM;
+        m.v.s.eflags |= AC;
+      }
+      m.v.tlb.flush_all();
+      break;
+    }
+    case Setting::ShortSegment:
+      m.v.s.seg[DS] = SegmentCache{0x10, 0x1000, kData + 0x180, 0x0493};
+      break;
+    case Setting::WritesToCode:
+      m.v.s.gpr[EBP] = kCode;  // [ebp+...] stores land in the code being run
+      break;
+  }
+}
+
+struct Outcome {
+  CpuState s;
+  ExitReason reason;
+  std::vector<uint8_t> data, code;
+};
+
+Outcome run(Setting s, uint32_t seed, const std::vector<uint8_t>& code, bool fast) {
+  Interpreter::Options o;
+  o.fast_handlers = fast;
+  TestMachine m(o);
+  setup(m, s, seed);
+  m.load(kCode, code);
+  const Exit e = m.run(20000);
+  Outcome out{m.v.s, e.reason, std::vector<uint8_t>(0x2000), std::vector<uint8_t>(code.size())};
+  (void)m.mem.read_phys(kData, out.data);
+  (void)m.mem.read_phys(kCode, out.code);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("fast_handlers_give_what_the_general_handlers_give") {
+  unsigned ran_to_the_end = 0;  // in the settings without a deliberate fault
+  for (Setting s : {Setting::FlatRing0, Setting::PagedRing3, Setting::ShortSegment,
+                    Setting::AlignmentCheck, Setting::WritesToCode}) {
+    for (uint32_t seed = 1; seed <= 40; ++seed) {
+      CAPTURE(int(s));
+      CAPTURE(seed);
+      const std::vector<uint8_t> code = program(seed * 7919 + unsigned(s), 300);
+      const Outcome a = run(s, seed, code, true), b = run(s, seed, code, false);
+      CHECK(int(a.reason) == int(b.reason));
+      for (unsigned r = 0; r < 8; ++r) CHECK(a.s.gpr[r] == b.s.gpr[r]);
+      CHECK(a.s.eip == b.s.eip);
+      CHECK(read_eflags(a.s) == read_eflags(b.s));
+      CHECK(a.s.instructions_retired == b.s.instructions_retired);
+      CHECK(a.s.cr2 == b.s.cr2);
+      CHECK(a.data == b.data);
+      CHECK(a.code == b.code);
+      if ((s == Setting::FlatRing0 || (s == Setting::PagedRing3 && !(seed & 1))) &&
+          a.s.instructions_retired > 300)
+        ++ran_to_the_end;
+    }
+  }
+  // The programs really ran to their HLT where nothing stops them on purpose.
+  CHECK(ran_to_the_end == 60);
+}
+
+TEST_CASE("fast_handlers_are_used_and_off_switch_turns_them_off") {
+  // mov eax,[ebp+8]; add [ebp+12],eax; push eax; pop ebx; hlt, run twice so the block is cached.
+  const std::vector<uint8_t> code = {0x8B, 0x45, 0x08, 0x01, 0x45, 0x0C, 0x50, 0x5B, 0xF4};
+  for (bool fast : {true, false}) {
+    Interpreter::Options o;
+    o.fast_handlers = fast;
+    TestMachine m(o);
+    m.flat32();
+    m.load(kCode, code);
+    m.poke32(kData + 8, 5);
+    m.poke32(kData + 12, 7);
+    m.v.s.gpr[EBP] = kData;
+    m.v.s.gpr[ESP] = kStack;
+    for (int k = 0; k < 2; ++k) {
+      m.v.s.eip = kCode;
+      m.v.s.events.halted = 0;
+      m.run();
+    }
+    CHECK(m.reg(EBX) == 5);
+    CHECK(m.peek32(kData + 12) == 17);
+    CHECK(m.reg(ESP) == kStack);
+  }
+}
