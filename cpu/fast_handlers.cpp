@@ -2,6 +2,8 @@
 // code, and a tail jump to the general handler for everything else.
 #include "cpu/fast_handlers.h"
 
+#include <algorithm>
+#include <cstddef>
 #include <cstring>
 #include <unordered_map>
 #include <utility>
@@ -11,6 +13,7 @@
 #include "cpu/semantics/data_move.h"
 #include "cpu/semantics/muldiv.h"
 #include "cpu/semantics/shift.h"
+#include "cpu/semantics/string.h"
 #include "cpu/semantics/stack.h"
 #include "mmu/tlb.h"
 
@@ -196,6 +199,69 @@ template <typename T, int A, Form F> Fault fast_cmovcc(Vcpu& v, const Insn& i) {
   }
   return general<&sem::cmovcc<T, A>>(v, i);
 }
+// How many elements of a REP string walk starting at `lin` (offset `off`) stay inside lin's page
+// (and, going down, above offset 0): DF=0 walks up to the page end, DF=1 down to its start.
+template <typename T> inline uint32_t elements_in_page(uint32_t lin, uint32_t off, bool down) {
+  if (!down) return (0x1000 - (lin & 0xFFF)) / sizeof(T);
+  if ((lin & 0xFFF) > 0x1000 - sizeof(T)) return 0;  // the first element crosses the page end
+  return std::min((lin & 0xFFF) / uint32_t(sizeof(T)), off / uint32_t(sizeof(T))) + 1;
+}
+
+// REP MOVS / REP STOS with 32-bit addresses: the iterations that stay inside one source and one
+// destination page run as a plain element loop over host pointers, element by element in the
+// direction DF says, as the CPU does (so an overlapping copy repeats its pattern the same way).
+// Whatever cannot (an element crossing a page, a TLB miss, a code page, a segment limit) runs
+// one iteration at a time through sem::string_iteration. The slice of kRepSlice iterations per
+// visit, the register updates and the faults are those of sem::string_insn.
+template <typename T, int Op, Form> Fault fast_rep_string(Vcpu& v, const Insn& i) {
+  static_assert(Op == sem::kMovs || Op == sem::kStos);
+  CpuState& s = v.s;
+  if (i.rep != Rep::Rep || !i.addr32) return general<&sem::string_insn<T, Op>>(v, i);
+  constexpr uint32_t kSize = sizeof(T);
+  const bool down = s.eflags & DF;
+  const ptrdiff_t step = down ? -ptrdiff_t(kSize) : ptrdiff_t(kSize);
+  uint32_t count = s.gpr[ECX];
+  for (uint32_t n = 0; count != 0;) {
+    if (n == sem::kRepSlice) {
+      s.eip = sem::current_insn_eip(s, i);
+      return kEipMoved;
+    }
+    const uint32_t di = s.gpr[EDI], si = s.gpr[ESI];
+    uint32_t chunk = std::min(count, sem::kRepSlice - n);
+    chunk = std::min(chunk, elements_in_page<T>(s.seg[ES].base + di, di, down));
+    if constexpr (Op == sem::kMovs)
+      chunk = std::min(chunk, elements_in_page<T>(s.seg[i.seg].base + si, si, down));
+    // host_ptr checks the first element against the limit; going up, the last must fit too
+    // (going down the others lie below the first, at offsets >= 0).
+    auto fits = [&](uint32_t off, uint8_t seg) {
+      return down || uint64_t(off) + uint64_t(chunk) * kSize - 1 <= s.seg[seg].limit;
+    };
+    uint8_t* d = nullptr;
+    const uint8_t* src = nullptr;
+    if (chunk > 0 && fits(di, ES)) d = host_ptr<T, Access::Write>(v, ES, di);
+    if constexpr (Op == sem::kMovs)
+      if (d && fits(si, i.seg)) src = host_ptr<T, Access::Read>(v, i.seg, si);
+    if (d && (Op == sem::kStos || src)) {
+      if constexpr (Op == sem::kMovs) {
+        for (uint32_t k = 0; k < chunk; ++k) store<T>(d + k * step, load<T>(src + k * step));
+        s.gpr[ESI] = si + uint32_t(ptrdiff_t(chunk) * step);
+      } else {
+        const T x = get_reg<T>(s, EAX);
+        for (uint32_t k = 0; k < chunk; ++k) store<T>(d + k * step, x);
+      }
+      s.gpr[EDI] = di + uint32_t(ptrdiff_t(chunk) * step);
+      count -= chunk;
+      n += chunk;
+      s.gpr[ECX] = count;
+      continue;
+    }
+    VMLAB_TRY((sem::string_iteration<T, Op>(v, i)));
+    s.gpr[ECX] = --count;
+    ++n;
+  }
+  return kNoFault;
+}
+
 // LEA reg, m (8D): no memory access at all, only the address. (A register operand is #UD:
 // fast_handler_for never picks the Reg form.)
 template <typename T, int, Form F> Fault fast_lea(Vcpu& v, const Insn& i) {
@@ -317,6 +383,13 @@ template <typename T> void add_width(Table& t) {
   }
 }
 
+template <typename T> void add_rep_string(Table& t) {
+  const Handler movs = &fast_rep_string<T, sem::kMovs, Form::Disp>;
+  const Handler stos = &fast_rep_string<T, sem::kStos, Form::Disp>;
+  t.emplace(&sem::string_insn<T, sem::kMovs>, FastSet{false, {movs, movs, movs, movs, movs}});
+  t.emplace(&sem::string_insn<T, sem::kStos>, FastSet{false, {stos, stos, stos, stos, stos}});
+}
+
 #undef VMLAB_FAST_FORMS
 #undef VMLAB_FAST_MEM_FORMS
 
@@ -330,6 +403,9 @@ const Table& table() {
     const Handler ret = &fast_ret_near<uint32_t, 0, Form::Disp>;
     t.emplace(&sem::call_rel<uint32_t, 0>, FastSet{false, {call, call, call, call, call}});
     t.emplace(&sem::ret_near<uint32_t, 0>, FastSet{false, {ret, ret, ret, ret, ret}});
+    add_rep_string<uint8_t>(t);
+    add_rep_string<uint16_t>(t);
+    add_rep_string<uint32_t>(t);
     return t;
   }();
   return t;

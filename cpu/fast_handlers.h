@@ -1,6 +1,7 @@
 // Fast handlers: decode-time specialisations of the hottest instruction forms (MOV, the ALU
-// group, MOVZX/MOVSX, LEA, PUSH/POP reg, CALL rel, RET) for 32-bit addressing, one per
-// addressing form (disp, base+disp, index*scale+disp, base+index*scale+disp).
+// group, MOVZX/MOVSX, LEA, INC/DEC, shifts, IMUL, CMOVcc, PUSH/POP reg, CALL rel, RET, REP
+// MOVS/STOS), one per operand form: a register, or a 32-bit address of the shape disp,
+// base+disp, index*scale+disp or base+index*scale+disp.
 //
 // A fast handler does only the common case, in straight-line code with no calls: a present,
 // writable, expand-up data segment whose limit holds the whole operand, and a software-TLB hit

@@ -28,6 +28,15 @@ struct [[nodiscard]] Fault {
 };
 
 inline constexpr Fault kNoFault{};
+
+// Not an exception. A handler of an instruction that may sit inside a decoded block returns it
+// when it moved EIP elsewhere than the next instruction: a taken Jcc, LOOP or JCXZ, and a REP
+// slice that leaves EIP on the string instruction. The interpreter's loop then leaves the block
+// without having to compare EIP after every instruction. Only that loop (cpu/interpreter.cpp)
+// ever receives it: these handlers are called from nowhere else. (Instructions of the other
+// classes end their block, so they move EIP with a plain kNoFault.)
+inline constexpr uint8_t kEipMovedVector = 0xFE;
+inline constexpr Fault kEipMoved{kEipMovedVector, false, 0};
 inline constexpr Fault make_fault(uint8_t v) { return Fault{v, false, 0}; }
 inline constexpr Fault make_fault(uint8_t v, uint32_t err) { return Fault{v, true, err}; }
 inline constexpr Fault fault_gp(uint32_t err) { return make_fault(kGP, err); }

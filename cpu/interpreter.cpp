@@ -2,12 +2,16 @@
 // in the decode cache (or decoding), executing the block's handlers, and delivering faults.
 // See interpreter.h and docs/interpreter.md.
 #include "cpu/interpreter.h"
-#include "cpu/fast_handlers.h"
 
 #include <algorithm>
+#ifdef VMLAB_CHECK_INVARIANTS
+#include <cstdio>
+#include <cstdlib>
+#endif
 #include "cpu/decode/decode_cache.h"
 #include "cpu/decode/decoder.h"
 #include "cpu/decode/opcode_table.h"
+#include "cpu/fast_handlers.h"
 #include "cpu/protected_mode.h"
 #include "cpu/vcpu.h"
 #include "mmu/linear_access.h"
@@ -18,9 +22,19 @@ namespace {
 constexpr unsigned kMaxBlockInsns = 64;
 constexpr uint32_t kPageSize = 4096;
 
-// Jcc (70-7F, 0F 80-8F), LOOPcc/LOOP/JCXZ (E0-E3): a block may go on past them, because the
-// run loop leaves a block whenever an instruction moves EIP anywhere but the next instruction,
-// so a taken branch exits and a not-taken one falls through to the instructions after it.
+#ifdef VMLAB_CHECK_INVARIANTS
+// Sanitizer builds check what the loop relies on: an instruction that is not the last of its
+// block moves EIP only by returning kEipMoved.
+[[noreturn]] void eip_moved_without_saying(const Insn& i) {
+  std::fprintf(stderr, "vmlab internal error: the handler of %s moved EIP inside a block without "
+               "returning kEipMoved\n", kOpcodeRows[i.row].mnemonic);
+  std::abort();
+}
+#endif
+
+// Jcc (70-7F, 0F 80-8F), LOOPcc/LOOP/JCXZ (E0-E3): a block may go on past them, because a taken
+// one returns kEipMoved (fault.h) and the run loop leaves the block, while a not-taken one falls
+// through to the instructions after it.
 bool is_conditional_branch(const Insn& i) {
   if (i.map == 0) return (i.opcode >= 0x70 && i.opcode <= 0x7F) || (i.opcode >= 0xE0 && i.opcode <= 0xE3);
   return i.map == 1 && i.opcode >= 0x80 && i.opcode <= 0x8F;
@@ -117,7 +131,7 @@ struct InsnsResult {
 // to run, read from memory before every instruction: a code write (or flush) that invalidates
 // blocks sets it to 0 (Interpreter::run_end_), so the loop stops after the instruction that wrote
 // (the rest of the block may be stale) with one compare that is also the end-of-block test. It
-// also leaves after an instruction that moved EIP elsewhere (a taken branch, a REP slice), and
+// also leaves after an instruction that returned kEipMoved (a taken branch, a REP slice), and
 // on a fault, with EIP restored to the faulting instruction.
 template <bool kCode32>
 [[gnu::always_inline]] inline InsnsResult run_insns_inline(Vcpu& v, const Insn* in,
@@ -129,15 +143,22 @@ template <bool kCode32>
     if constexpr (!kCode32) next &= 0xFFFF;
     s.eip = next;
     if (Fault f = in->fn(v, *in)) [[unlikely]] {
+      if (f.vector == kEipMovedVector) {  // a taken branch or a REP slice: leave the block
+        // A REP slice that left EIP on the instruction counts as one instruction too: the
+        // budget and the virtual clock then advance during long string operations.
+        ++s.instructions_retired;
+        ++in;
+        break;
+      }
       // Only `next` stays live across the call; the instruction's own EIP is recomputed.
       s.eip = kCode32 ? next - in->len : (next - in->len) & 0xFFFF;
       return {in, f};
     }
-    // A REP slice that left EIP on the instruction counts as one instruction too: the budget
-    // and the virtual clock then advance during long string operations.
+#ifdef VMLAB_CHECK_INVARIANTS
+    if (s.eip != next && uintptr_t(in + 1) < end) eip_moved_without_saying(*in);
+#endif
     ++s.instructions_retired;
     ++in;
-    if (s.eip != next) break;
   }
   return {in, kNoFault};
 }

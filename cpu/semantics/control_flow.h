@@ -19,7 +19,8 @@ inline Fault near_jump(Vcpu& v, uint32_t target) {
 // Jcc rel8/rel16/rel32 (70-7F, 0F 80-8F). A = condition code.
 template <typename, int A> Fault jcc(Vcpu& v, const Insn& i) {
   if (!condition(v.s.lazy, A)) return kNoFault;
-  return near_jump(v, branch_target(i, v.s.eip + i.imm));
+  VMLAB_TRY(near_jump(v, branch_target(i, v.s.eip + i.imm)));
+  return kEipMoved;  // it may sit inside a block (blocks_through_branches)
 }
 // JMP rel (E9 EB)
 template <typename, int> Fault jmp_rel(Vcpu& v, const Insn& i) {
@@ -92,7 +93,8 @@ template <typename, int A> Fault loop(Vcpu& v, const Insn& i) {
     take = c != 0 && (A == 2 || get_zf(v.s.lazy) == bool(A));
   }
   if (!take) return kNoFault;
-  return near_jump(v, branch_target(i, v.s.eip + i.imm));
+  VMLAB_TRY(near_jump(v, branch_target(i, v.s.eip + i.imm)));
+  return kEipMoved;
 }
 
 // INT n (CD), INT3 (CC), INTO (CE), ICEBP (F1). The delivery checks IOPL/DPL and pushes the

@@ -73,7 +73,7 @@ template <typename T, int Op> Fault string_insn(Vcpu& v, const Insn& i) {
   for (uint32_t n = 0; count != 0; ++n) {
     if (n == kRepSlice) {  // come back through the run loop, then continue
       s.eip = current_insn_eip(s, i);
-      return kNoFault;
+      return kEipMoved;
     }
     VMLAB_TRY((string_iteration<T, Op>(v, i)));
     set_areg(s, i, ECX, --count);

@@ -1,7 +1,7 @@
 // The fast handlers (cpu/fast_handlers.h) must give exactly what the general handlers give.
 // Random programs made only of the specialised forms (every addressing form, byte/word/dword,
 // aligned and not, loads, stores, read-modify-write, shifts, INC/DEC, IMUL, CMOVcc, PUSH/POP,
-// CALL/RET) run twice, with
+// CALL/RET, REP MOVS/STOS) run twice, with
 // Interpreter::Options::fast_handlers on and off, in settings that send the fast path to its
 // fallback in different ways: flat ring 0, ring 3 under paging with read-only pages, a segment
 // with a base and a short limit (#GP), #AC at ring 3, and stores into the code page. Registers,
@@ -53,7 +53,7 @@ struct Gen {
 
   void insn() {
     const uint8_t reg = uint8_t(pick(8));
-    switch (pick(16)) {
+    switch (pick(18)) {
       case 0: case 1: {  // ALU/MOV/TEST E,G and G,E in three widths
         static const uint8_t ops[] = {0x00, 0x08, 0x10, 0x18, 0x20, 0x28, 0x30, 0x38, 0x84, 0x88};
         const uint8_t op = ops[pick(10)];
@@ -125,6 +125,22 @@ struct Gen {
         b(0x0F); b(uint8_t(0x40 + pick(16)));
         modrm(kDest32[pick(5)], true, false);
         break;
+      case 16: case 17: {  // REP MOVS / REP STOS: push esi; lea esi/edi,[ebp+x]; mov ecx,n; ...; pop esi
+        const bool movs = pick(2);
+        const unsigned width = pick(3);
+        b(0x56);
+        b(0x8D); b(0xB5); d32(pick(0x1800));  // lea esi,[ebp+disp32]
+        b(0x8D); b(0xBD); d32(pick(0x1800));  // lea edi,[ebp+disp32]
+        b(0xB9); d32(pick(8) == 0 ? 1500 + pick(1000) : pick(300));  // mov ecx, n (past a slice now and then)
+        const bool down = pick(6) == 0;
+        if (down) b(0xFD);  // STD: the general path
+        if (width == 1) b(0x66);
+        if (pick(8)) b(0xF3);  // REP (else one iteration)
+        b(uint8_t((movs ? 0xA4 : 0xAA) + (width ? 1 : 0)));
+        if (down) b(0xFC);
+        b(0x5E);
+        break;
+      }
       default: {  // a conditional branch over nothing: reads the flags the fast handlers left
         b(uint8_t(0x70 + pick(16))); b(0x00);
         b(0x0F); b(uint8_t(0x40 + pick(16))); b(uint8_t(0xC0 | (kDest32[pick(5)] << 3) | pick(8)));  // CMOVcc
@@ -159,8 +175,12 @@ void setup(TestMachine& m, Setting s, uint32_t seed) {
     case Setting::AlignmentCheck: {
       m.poke32(kPageDir, kPageTable | 7);
       for (uint32_t page = 0; page < 256; ++page) m.poke32(kPageTable + page * 4, (page << 12) | 7);
+      // The six data pages in reverse physical order: an access that runs past a page's end or
+      // start lands somewhere else than on a flat machine.
+      for (uint32_t k = 0; k < 6; ++k)
+        m.poke32(kPageTable + ((kData >> 12) + k) * 4, (kData + (5 - k) * 0x1000) | 7);
       if (seed & 1)  // a user write to the second data page then faults (#PF)
-        m.poke32(kPageTable + ((kData + 0x1000) >> 12) * 4, (kData + 0x1000) | 5);
+        m.poke32(kPageTable + ((kData + 0x1000) >> 12) * 4, (kData + 0x4000) | 5);
       m.v.s.cr3 = kPageDir;
       m.v.s.cr0 |= CR0_PG | CR0_WP;
       m.v.s.cpl = 3;
@@ -195,7 +215,7 @@ Outcome run(Setting s, uint32_t seed, const std::vector<uint8_t>& code, bool fas
   setup(m, s, seed);
   m.load(kCode, code);
   const Exit e = m.run(20000);
-  Outcome out{m.v.s, e.reason, std::vector<uint8_t>(0x2000), std::vector<uint8_t>(code.size())};
+  Outcome out{m.v.s, e.reason, std::vector<uint8_t>(0x6000), std::vector<uint8_t>(0x6000)};
   (void)m.mem.read_phys(kData, out.data);
   (void)m.mem.read_phys(kCode, out.code);
   return out;
