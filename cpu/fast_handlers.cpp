@@ -262,6 +262,14 @@ template <typename T, int Op, Form> Fault fast_rep_string(Vcpu& v, const Insn& i
   return kNoFault;
 }
 
+// SETcc r/m8 (0F 90-9F)
+template <typename T, int A, Form F> Fault fast_setcc(Vcpu& v, const Insn& i) {
+  if (uint8_t* p; rm_ptr<uint8_t, Access::Write, F>(v, i, p)) [[likely]] {
+    store<uint8_t>(p, condition(v.s.lazy, i.opcode & 0xF) ? 1 : 0);
+    return kNoFault;
+  }
+  return general<&sem::setcc<T, A>>(v, i);
+}
 // LEA reg, m (8D): no memory access at all, only the address. (A register operand is #UD:
 // fast_handler_for never picks the Reg form.)
 template <typename T, int, Form F> Fault fast_lea(Vcpu& v, const Insn& i) {
@@ -362,6 +370,13 @@ template <typename T, int... Ops> void add_shifts(Table& t, std::integer_sequenc
              FastSet{true, VMLAB_FAST_FORMS(fast_shift_E, T, Ops | (sem::kCountImm << 4))}), ...);
 }
 
+// CMOVcc and SETcc carry the condition code as A.
+template <typename T, int... Cc> void add_cc(Table& t, std::integer_sequence<int, Cc...>) {
+  (t.emplace(&sem::cmovcc<T, Cc>, FastSet{true, VMLAB_FAST_FORMS(fast_cmovcc, T, Cc)}), ...);
+  if constexpr (sizeof(T) == 4)
+    (t.emplace(&sem::setcc<T, Cc>, FastSet{true, VMLAB_FAST_FORMS(fast_setcc, T, Cc)}), ...);
+}
+
 template <typename T> void add_width(Table& t) {
   t.emplace(&sem::mov_GE<T, 0>, FastSet{true, VMLAB_FAST_FORMS(fast_mov_GE, T, 0)});
   t.emplace(&sem::mov_EG<T, 0>, FastSet{true, VMLAB_FAST_FORMS(fast_mov_EG, T, 0)});
@@ -372,7 +387,7 @@ template <typename T> void add_width(Table& t) {
   add_shifts<T>(t, std::make_integer_sequence<int, 8>{});
   if constexpr (sizeof(T) > 1) {
     t.emplace(&sem::imul_GE<T, 0>, FastSet{true, VMLAB_FAST_FORMS(fast_imul_GE, T, 0)});
-    t.emplace(&sem::cmovcc<T, 0>, FastSet{true, VMLAB_FAST_FORMS(fast_cmovcc, T, 0)});
+    add_cc<T>(t, std::make_integer_sequence<int, 16>{});
     t.emplace(&sem::movx<T, 0x01>, FastSet{true, VMLAB_FAST_FORMS(fast_movx, T, 0x01)});
     t.emplace(&sem::movx<T, 0x02>, FastSet{true, VMLAB_FAST_FORMS(fast_movx, T, 0x02)});
     t.emplace(&sem::movx<T, 0x11>, FastSet{true, VMLAB_FAST_FORMS(fast_movx, T, 0x11)});

@@ -1,6 +1,6 @@
 // The fast handlers (cpu/fast_handlers.h) must give exactly what the general handlers give.
 // Random programs made only of the specialised forms (every addressing form, byte/word/dword,
-// aligned and not, loads, stores, read-modify-write, shifts, INC/DEC, IMUL, CMOVcc, PUSH/POP,
+// aligned and not, loads, stores, read-modify-write, shifts, INC/DEC, IMUL, CMOVcc, SETcc, PUSH/POP,
 // CALL/RET, REP MOVS/STOS) run twice, with
 // Interpreter::Options::fast_handlers on and off, in settings that send the fast path to its
 // fallback in different ways: flat ring 0, ring 3 under paging with read-only pages, a segment
@@ -120,10 +120,15 @@ struct Gen {
         b(0x0F); b(0xAF);
         modrm(kDest32[pick(5)], true, false);
         break;
-      case 15:  // CMOVcc reg, r/m (0F 40-4F)
-        if (pick(3) == 0) b(0x66);
-        b(0x0F); b(uint8_t(0x40 + pick(16)));
-        modrm(kDest32[pick(5)], true, false);
+      case 15:
+        if (pick(2)) {  // CMOVcc reg, r/m (0F 40-4F)
+          if (pick(3) == 0) b(0x66);
+          b(0x0F); b(uint8_t(0x40 + pick(16)));
+          modrm(kDest32[pick(5)], true, false);
+        } else {  // SETcc r/m8 (0F 90-9F)
+          b(0x0F); b(uint8_t(0x90 + pick(16)));
+          modrm(0, true, true);
+        }
         break;
       case 16: case 17: {  // REP MOVS / REP STOS: push esi; lea esi/edi,[ebp+x]; mov ecx,n; ...; pop esi
         const bool movs = pick(2);
