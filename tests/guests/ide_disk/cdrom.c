@@ -20,6 +20,17 @@ static inline void outsw_(uint16_t p, const void *buf, uint32_t n) {
   __asm__ volatile("rep outsw" : "+S"(buf), "+c"(n) : "d"(p) : "memory");
 }
 
+/* Busy-waits about `us` microseconds (< 50 ms) on PIT channel 2, gated through port 0x61, in
+ * mode 0: OUT2 (port 0x61 bit 5) rises at the terminal count. */
+static void pit_delay_us(uint32_t us) {
+  const uint32_t count = us * 1193 / 1000 + 1;
+  outb(0x61, (uint8_t)((inb(0x61) & ~0x02) | 0x01)); /* gate on, speaker off */
+  outb(0x43, 0xB0);                                   /* channel 2, lobyte/hibyte, mode 0 */
+  outb(0x42, (uint8_t)(count & 0xFF));
+  outb(0x42, (uint8_t)(count >> 8));
+  for (uint32_t n = 0; n < 50000000 && !(inb(0x61) & 0x20); ++n) {}
+}
+
 static uint8_t cd_wait(void) {
   for (uint32_t n = 0; n < 10000000; ++n) {
     uint8_t st = inb(CD + 7);
@@ -84,10 +95,14 @@ static uint8_t cdbuf[8 * 2048];
 void cdrom_test(uint16_t bm, uint32_t blocks) {
   uint8_t st;
   int chunks;
-  /* Soft reset of the secondary channel: the ATAPI signature, DRDY clear. */
+  /* Soft reset of the secondary channel: the ATAPI signature, DRDY clear. The host keeps SRST
+   * set at least 5 us and waits 2 ms after clearing it before it polls BSY (the ATA software
+   * reset protocol). With only a 100-iteration pause, one CI run on a busy host read a zero
+   * signature and a dead drive under QEMU. */
   outb(CD_CTL, 0x04);
-  for (volatile int i = 0; i < 100; ++i) {}
+  pit_delay_us(10);
   outb(CD_CTL, 0x00);
+  pit_delay_us(2000);
   cd_wait();
   outb(CD + 6, 0xA0);
   printf("cdrom: signature %02x%02x\n", inb(CD + 5), inb(CD + 4));
