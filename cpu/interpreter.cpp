@@ -195,16 +195,26 @@ bool Interpreter::jump_cache_usable(const Vcpu& v) const {
   return opts_.jump_cache && opts_.decode_cache && v.tlb.enabled;
 }
 
-uint64_t Interpreter::validity_stamp(const Vcpu& v) const {
-  return cache_->generation() + v.tlb.epoch;
+Interpreter::Stamps Interpreter::stamps(const Vcpu& v) const {
+  const uint64_t gen = cache_->generation();
+  return {gen + v.tlb.epoch, (gen + v.tlb.global_epoch) | kGlobalStamp};
+}
+
+// Global only when every page the block spans has a global fetch translation in the TLB now
+// (it was just used to find the block); otherwise the ordinary stamp, which any flush ends.
+uint64_t Interpreter::stamp_for(const Vcpu& v, uint32_t lin, uint32_t span) const {
+  const bool user = v.s.cpl == 3;
+  const uint32_t last = lin + (span ? span - 1 : 0);
+  const Stamps now = stamps(v);
+  return v.tlb.global_fetch(user, lin) && v.tlb.global_fetch(user, last) ? now.global : now.all;
 }
 
 void Interpreter::chain(const Block* from, const Block* to, uint32_t lin, uint32_t mode,
-                        uint64_t stamp) {
+                        uint64_t stamp, const Stamps& now) {
   // Reuse a link that already names this address or went stale; else replace the older one.
   unsigned slot = from->next_victim;
   for (unsigned k = 0; k < 2; ++k)
-    if (from->next[k].lin == lin || from->next[k].stamp != stamp) { slot = k; break; }
+    if (from->next[k].lin == lin || !now.valid(from->next[k].stamp)) { slot = k; break; }
   from->next[slot] = {lin, mode, stamp, to, to->insns.data(), uint32_t(to->insns.size()), to->span};
   from->next_victim = uint8_t(slot ^ 1);
 }
@@ -247,11 +257,11 @@ template <bool kCode32>
     const uint32_t mode = jump_cache_mode(s);
     if (((mode & 4) != 0) != kCode32) break;
     const uint32_t lin = s.seg[CS].base + s.eip;
-    const uint64_t stamp = gen + v.tlb.epoch;
+    const Stamps now{gen + v.tlb.epoch, (gen + v.tlb.global_epoch) | kGlobalStamp};
     const ChainLink* l = &b->next[0];
-    if (!(l->lin == lin && l->mode == mode && l->stamp == stamp)) {
+    if (!(l->lin == lin && l->mode == mode && now.valid(l->stamp))) {
       ++l;
-      if (!(l->lin == lin && l->mode == mode && l->stamp == stamp)) break;
+      if (!(l->lin == lin && l->mode == mode && now.valid(l->stamp))) break;
     }
     if (uint64_t(s.eip) + l->span - 1 > s.seg[CS].limit) break;
     b = l->block;
@@ -280,7 +290,7 @@ Fault Interpreter::get_block(Vcpu& v, uint32_t eip, unsigned max_insns, const Bl
       if (uint64_t(eip) + b->span - 1 <= s.seg[CS].limit) {
         ++v.counters.decode_cache_hits;
         out = b;
-        if (use_jump_cache) jc = {lin, mode, validity_stamp(v), b};
+        if (use_jump_cache) jc = {lin, mode, stamp_for(v, lin, b->span), b};
         return kNoFault;
       }
     }
@@ -302,7 +312,7 @@ Fault Interpreter::get_block(Vcpu& v, uint32_t eip, unsigned max_insns, const Bl
     }
     auto b = std::make_unique<Block>(scratch_);
     out = cache_->insert(std::move(b));
-    if (use_jump_cache) jc = {lin, mode, validity_stamp(v), out};
+    if (use_jump_cache) jc = {lin, mode, stamp_for(v, lin, out->span), out};
     return kNoFault;
   }
   out = &scratch_;
@@ -397,13 +407,13 @@ Exit Interpreter::run(Vcpu& v, uint64_t budget) {
     if (use_jump_cache) {  // the common case, inline: no call, no fetch translation
       const uint32_t lin = s.seg[CS].base + eip;
       const uint32_t mode = jump_cache_mode(s);
-      const uint64_t stamp = validity_stamp(v);
+      const Stamps now = stamps(v);
       const uint32_t limit = s.seg[CS].limit;
       // First the links of the block that just ran, then the jump cache; either way the same
       // checks (address, CPL and code size, stamp, CS limit).
       if (use_chaining && prev && generation == prev_gen) {
         for (const ChainLink& l : prev->next) {
-          if (l.lin == lin && l.mode == mode && l.stamp == stamp &&
+          if (l.lin == lin && l.mode == mode && now.valid(l.stamp) &&
               uint64_t(eip) + l.block->span - 1 <= limit) {
             b = l.block;
             ++chain_hits_;
@@ -414,7 +424,7 @@ Exit Interpreter::run(Vcpu& v, uint64_t budget) {
       }
       if (!b) {
         JumpCacheEntry& jc = jump_cache_[jump_cache_index(lin)];
-        if (jc.lin == lin && jc.mode == mode && jc.stamp == stamp &&
+        if (jc.lin == lin && jc.mode == mode && now.valid(jc.stamp) &&
             uint64_t(eip) + jc.block->span - 1 <= limit) {
           b = jc.block;
           ++v.counters.decode_cache_hits;
@@ -427,7 +437,7 @@ Exit Interpreter::run(Vcpu& v, uint64_t budget) {
         // Link the block that just ran to this one (cached blocks only; get_block may have
         // flushed the cache, which moved the generation and dropped the links' validity).
         if (use_chaining && prev && prev != &scratch_ && b != &scratch_ && generation == prev_gen)
-          chain(prev, b, lin, mode, validity_stamp(v));
+          chain(prev, b, lin, mode, stamp_for(v, lin, b->span), stamps(v));
       }
     } else if (Fault f = get_block(v, eip, max_insns, b)) {
       deliver(v, f, eip);

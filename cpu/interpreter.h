@@ -62,7 +62,9 @@ class Interpreter : public ExecutionCore {
   // it was filled: no code invalidation (cache generation), no TLB flush (Tlb::epoch), and the
   // same CPL and code size. Its speed comes from not walking the dependent load chain
   // TLB entry -> physical address -> cache slot for each of the many short blocks.
-  // `stamp` is generation + epoch (see validity_stamp): one compare checks both.
+  // `stamp` is generation + epoch (see Stamps): one compare checks both. For a block whose pages
+  // have global translations it is generation + global epoch, tagged kGlobalStamp, so a CR3
+  // reload (which keeps global TLB entries) leaves it valid.
   struct JumpCacheEntry {
     uint32_t lin = 0;
     uint32_t mode = ~0u;         // cpl | code32 << 2; ~0 never matches
@@ -74,13 +76,23 @@ class Interpreter : public ExecutionCore {
   static uint32_t jump_cache_mode(const CpuState& s) { return s.cpl | (code32(s) ? 4u : 0u); }
   bool jump_cache_usable(const Vcpu& v) const;
   // Generation + TLB epoch: both only grow, so the sum is unchanged exactly when neither changed.
-  uint64_t validity_stamp(const Vcpu& v) const;
+  // An entry made for a block on global pages carries generation + global epoch with the top bit
+  // set instead; it is valid while that one is unchanged.
+  static constexpr uint64_t kGlobalStamp = 1ull << 63;
+  struct Stamps {
+    uint64_t all, global;
+    bool valid(uint64_t stamp) const { return stamp == all || stamp == global; }
+  };
+  Stamps stamps(const Vcpu& v) const;
+  // The stamp for a new entry naming the block at `lin` of `span` bytes.
+  uint64_t stamp_for(const Vcpu& v, uint32_t lin, uint32_t span) const;
   // Runs block b, then its chained successors for as long as links are valid and nothing needs
   // the dispatcher (events, attention, budget, faults, code writes); see interpreter.cpp.
   struct ChainedRun;
   template <bool kCode32> ChainedRun run_chained(Vcpu& v, const Block* b, uint64_t left);
-  // Remembers `to` as a successor of `from` (both cached blocks) under the current stamp.
-  static void chain(const Block* from, const Block* to, uint32_t lin, uint32_t mode, uint64_t stamp);
+  // Remembers `to` as a successor of `from` (both cached blocks) under `stamp`.
+  static void chain(const Block* from, const Block* to, uint32_t lin, uint32_t mode, uint64_t stamp,
+                    const Stamps& now);
   std::array<JumpCacheEntry, kJumpCacheSize> jump_cache_{};
 
   Options opts_;

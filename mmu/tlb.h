@@ -74,10 +74,21 @@ struct Tlb {
   // Changes on every flush that can change a translation (not on write-entry drops): caches of
   // translated addresses above the TLB, such as the interpreter's jump cache, compare it.
   uint64_t epoch = 0;
+  // Changes only on the flushes that drop global entries too (INVLPG, flush_all), not on a CR3
+  // reload with CR4.PGE=1: what was cached about a global page's translation outlives the reload,
+  // as the global TLB entry itself does.
+  uint64_t global_epoch = 0;
+
+  // Does the fetch entry for `lin` (this privilege) hold a global translation?
+  bool global_fetch(bool user, uint32_t lin) const {
+    const TlbEntry& t = e[user][unsigned(Access::Fetch)][index(lin)];
+    return t.tag == (lin & ~0xFFFu) && (t.flags & kTlbGlobal);
+  }
 
   void flush_page(uint32_t lin) {
     ++stats.flushes_page;
     ++epoch;
+    ++global_epoch;
     for (auto& priv : e)
       for (auto& table : priv) {
         TlbEntry& t = table[index(lin)];
@@ -87,6 +98,7 @@ struct Tlb {
   void flush_all() {
     ++stats.flushes_full;
     ++epoch;
+    ++global_epoch;
     for (auto& priv : e)
       for (auto& table : priv)
         for (auto& t : table) t.tag = kTlbInvalidTag;

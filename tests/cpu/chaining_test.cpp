@@ -179,3 +179,33 @@ TEST_CASE("blocks_run_through_a_not_taken_conditional_branch_and_leave_at_a_take
     CHECK(e.executed == 1 + 3 * 2 + 2);
   }
 }
+
+TEST_CASE("chained_successor_on_a_global_page_outlives_a_cr3_reload_but_not_invlpg") {
+  // The callee's page is global (PTE.G with CR4.PGE): a CR3 reload keeps its TLB entry, and the
+  // link to it stays usable (one more chain hit than for the same page without G); INVLPG of
+  // the remapped page drops both.
+  auto machine = [](TestMachine& m, uint32_t callee_flags) {
+    load_caller(m);
+    m.load(kCodeA, callee(1));
+    m.load(kCodeB, callee(2));
+    map(m, kPageDir, kPageTable, kCodeA, callee_flags);
+    m.v.s.cr4 |= CR4_PGE;
+    enable_paging(m, kPageDir);
+    warm_up(m, true, 4);
+  };
+  auto hits_after_reload = [&](uint32_t callee_flags) {
+    TestMachine m;
+    machine(m, callee_flags);
+    m.v.tlb.flush_nonglobal();  // MOV CR3 (same page directory) with CR4.PGE=1
+    const uint64_t before = m.core.chain_hits();
+    CHECK(run_caller(m) == 4);
+    return m.core.chain_hits() - before;
+  };
+  CHECK(hits_after_reload(0x107) > hits_after_reload(0x007));
+
+  TestMachine m;
+  machine(m, 0x107);
+  m.poke32(kPageTable + (kCallee >> 12) * 4, kCodeB | 0x107);
+  m.v.tlb.flush_page(kCallee);  // INVLPG drops global entries too
+  CHECK(run_caller(m) == 8);
+}
