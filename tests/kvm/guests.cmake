@@ -34,6 +34,7 @@ set_tests_properties(guest_kvm_io_exits_counted PROPERTIES LABELS guest_kvm TIME
 # interpreter runs check only that the exchanges complete.
 vmlab_add_guest(guest_smp_pingpong ${VMLAB_KVM_TEST_DIR}/guest_smp_pingpong/main.c
                 ${CMAKE_SOURCE_DIR}/tests/guests/smp/ap_boot.S)
+target_include_directories(guest_smp_pingpong PRIVATE ${CMAKE_SOURCE_DIR}/tests/guests/smp)
 vmlab_add_kvm_guest_test(smp $<TARGET_FILE:guest_smp> "-smp;4;-append;cpus=4")
 vmlab_add_kvm_guest_test(smp_round_robin $<TARGET_FILE:guest_smp> "-smp;4;--kvm-threads;off;-append;cpus=4")
 # The timed variant: a missed time limit alone (a busy host) gets two more runs.

@@ -7,18 +7,10 @@
  * the PIT's interrupt (ISA IRQ 0 = IOAPIC pin 2) to the last AP, which counts the ticks.
  * Checks: every AP reported exactly once with a distinct APIC ID, the BSP got one IPI from each,
  * CPUID/APIC_BASE describe BSP and APs correctly, and the routed timer interrupts arrive. */
-#include "rt.h"
+#include "smp_guest.h"
 
-#define AP_BOOT_ADDR 0x8000
-#define LAPIC_BASE 0xFEE00000u
-#define IOAPIC_BASE 0xFEC00000u
-#define MAX_CPUS 8
 #define VEC_IPI 0x40
 #define VEC_TIMER 0x50
-
-extern char ap_boot_start[], ap_boot_end[];
-volatile uint32_t ap_next_slot;
-uint8_t ap_stacks[(MAX_CPUS + 1) * 4096] __attribute__((aligned(4096)));
 
 static volatile uint32_t reported, ipis, ap_timer_ticks, ap_bad_base;
 static volatile uint32_t ap_ids[MAX_CPUS];
@@ -28,34 +20,12 @@ static struct {
   uint32_t base;
 } __attribute__((packed)) idtr;
 
-static uint32_t lapic_read(uint32_t reg) { return *(volatile uint32_t *)(LAPIC_BASE + reg); }
-static void lapic_write(uint32_t reg, uint32_t v) { *(volatile uint32_t *)(LAPIC_BASE + reg) = v; }
-static void lapic_enable(void) { lapic_write(0xF0, 0x100 | 0xFF); } /* SVR: enabled, spurious 0xFF */
-static void lapic_eoi(void) { lapic_write(0xB0, 0); }
-
-static uint32_t ioapic_read(uint32_t reg) {
-  *(volatile uint32_t *)IOAPIC_BASE = reg;
-  return *(volatile uint32_t *)(IOAPIC_BASE + 0x10);
-}
-static void ioapic_write(uint32_t reg, uint32_t v) {
-  *(volatile uint32_t *)IOAPIC_BASE = reg;
-  *(volatile uint32_t *)(IOAPIC_BASE + 0x10) = v;
-}
-
 static uint16_t fw_cfg_cpu_count(void) {
   outw(0x510, 0x0005); /* FW_CFG_NB_CPUS */
   uint16_t lo = inb(0x511);
   return (uint16_t)(lo | (inb(0x511) << 8));
 }
 
-static void send_ipi(uint32_t dest_apic_id, uint32_t low) {
-  lapic_write(0x310, dest_apic_id << 24);
-  lapic_write(0x300, low);
-}
-
-static void spin(uint32_t n) {
-  for (volatile uint32_t i = 0; i < n; ++i) __asm__ volatile("pause");
-}
 
 /* Each AP uses its own vector (VEC_IPI + APIC ID): IPIs of one vector that arrive before the
  * BSP takes the first would merge in the IRR bit, as on real hardware. */
@@ -117,15 +87,7 @@ void guest_main(const struct mb_info *mb) {
   __asm__ volatile("sidt %0" : "=m"(idtr));
   for (int v = 1; v < MAX_CPUS; ++v) rt_set_handler(VEC_IPI + v, on_ipi);
   rt_set_handler(VEC_TIMER, on_timer);
-  memcpy((void *)AP_BOOT_ADDR, ap_boot_start, (size_t)(ap_boot_end - ap_boot_start));
-
-  /* INIT, then STARTUP twice, to all processors but this one. An AP that already started
-   * ignores the second STARTUP. */
-  send_ipi(0, 0x000C4500);
-  spin(20000);
-  send_ipi(0, 0x000C4600 | (AP_BOOT_ADDR >> 12));
-  spin(2000);
-  send_ipi(0, 0x000C4600 | (AP_BOOT_ADDR >> 12));
+  start_aps();
   for (uint32_t i = 0; i < 2000000 && reported < ncpus - 1; ++i) __asm__ volatile("pause");
   printf("%u application processors reported in\n", reported);
   CHECK(reported == ncpus - 1);

@@ -10,39 +10,17 @@
  *      for the spinning BSP's slice to end.
  * Both must complete correctly on any loop; with `limit_ms=N` on the command line each phase must
  * also finish within N ms (the vCPU-thread test sets it; the round-robin test does not). */
-#include "rt.h"
+#include "smp_guest.h"
 
-#define AP_BOOT_ADDR 0x8000
-#define LAPIC_BASE 0xFEE00000u
-#define IOAPIC_BASE 0xFEC00000u
-#define MAX_CPUS 8
 #define VEC_PONG 0x41
 #define VEC_TIMER 0x50
 #define GIVE_UP_MS 20000u /* a phase that takes this long has lost its partner */
-
-extern char ap_boot_start[], ap_boot_end[];
-volatile uint32_t ap_next_slot;
-uint8_t ap_stacks[(MAX_CPUS + 1) * 4096] __attribute__((aligned(4096)));
 
 static volatile uint32_t ticks, ball, pongs, ap_ready, phase2;
 static struct {
   uint16_t limit;
   uint32_t base;
 } __attribute__((packed)) idtr;
-
-static void lapic_write(uint32_t reg, uint32_t v) { *(volatile uint32_t *)(LAPIC_BASE + reg) = v; }
-static void lapic_eoi(void) { lapic_write(0xB0, 0); }
-static void ioapic_write(uint32_t reg, uint32_t v) {
-  *(volatile uint32_t *)IOAPIC_BASE = reg;
-  *(volatile uint32_t *)(IOAPIC_BASE + 0x10) = v;
-}
-static void send_ipi(uint32_t dest_apic_id, uint32_t low) {
-  lapic_write(0x310, dest_apic_id << 24);
-  lapic_write(0x300, low);
-}
-static void spin(uint32_t n) {
-  for (volatile uint32_t i = 0; i < n; ++i) __asm__ volatile("pause");
-}
 
 static int on_timer(struct frame *f) {
   (void)f;
@@ -60,7 +38,7 @@ static int on_pong(struct frame *f) {
 /* The first AP plays; any other AP just waits. */
 void ap_main(uint32_t slot) {
   __asm__ volatile("lidt %0" ::"m"(idtr));
-  lapic_write(0xF0, 0x100 | 0xFF);
+  lapic_enable();
   if (slot != 0)
     for (;;) __asm__ volatile("cli; hlt");
   ap_ready = 1;
@@ -77,16 +55,11 @@ void guest_main(const struct mb_info *mb) {
   (void)mb;
   const uint32_t rounds = rt_cmdline_u32("rounds", 500);
   const uint32_t limit_ms = rt_cmdline_u32("limit_ms", 0);
-  lapic_write(0xF0, 0x100 | 0xFF);
+  lapic_enable();
   __asm__ volatile("sidt %0" : "=m"(idtr));
   rt_set_handler(VEC_TIMER, on_timer);
   rt_set_handler(VEC_PONG, on_pong);
-  memcpy((void *)AP_BOOT_ADDR, ap_boot_start, (size_t)(ap_boot_end - ap_boot_start));
-  send_ipi(0, 0x000C4500); /* INIT to all but self */
-  spin(20000);
-  send_ipi(0, 0x000C4600 | (AP_BOOT_ADDR >> 12));
-  spin(2000);
-  send_ipi(0, 0x000C4600 | (AP_BOOT_ADDR >> 12));
+  start_aps();
 
   /* PIT channel 0 at ~1 kHz, IOAPIC pin 2 -> the BSP (APIC ID 0), fixed. */
   ioapic_write(0x10 + 2 * 2 + 1, 0);
