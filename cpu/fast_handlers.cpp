@@ -213,7 +213,7 @@ template <typename T> inline uint32_t elements_in_page(uint32_t lin, uint32_t of
 // Whatever cannot (an element crossing a page, a TLB miss, a code page, a segment limit) runs
 // one iteration at a time through sem::string_iteration. The slice of kRepSlice iterations per
 // visit, the register updates and the faults are those of sem::string_insn.
-template <typename T, int Op, Form> Fault fast_rep_string(Vcpu& v, const Insn& i) {
+template <typename T, int Op> Fault fast_rep_string(Vcpu& v, const Insn& i) {
   static_assert(Op == sem::kMovs || Op == sem::kStos);
   CpuState& s = v.s;
   if (i.rep != Rep::Rep || !i.addr32) return general<&sem::string_insn<T, Op>>(v, i);
@@ -280,7 +280,7 @@ template <typename T, int, Form F> Fault fast_lea(Vcpu& v, const Insn& i) {
 
 // The stack forms need a 32-bit stack (SS.B): then ESP needs no masking.
 // PUSH reg (50+r): PUSH ESP pushes the value before the push.
-template <typename T, int A, Form> Fault fast_push_r(Vcpu& v, const Insn& i) {
+template <typename T, int A> Fault fast_push_r(Vcpu& v, const Insn& i) {
   CpuState& s = v.s;
   if (stack32(s)) [[likely]] {
     const uint32_t sp = s.gpr[ESP] - uint32_t(sizeof(T));
@@ -293,7 +293,7 @@ template <typename T, int A, Form> Fault fast_push_r(Vcpu& v, const Insn& i) {
   return general<&sem::push_r<T, A>>(v, i);
 }
 // POP reg (58+r): ESP moves first, so POP ESP leaves the popped value in ESP.
-template <typename T, int A, Form> Fault fast_pop_r(Vcpu& v, const Insn& i) {
+template <typename T, int A> Fault fast_pop_r(Vcpu& v, const Insn& i) {
   CpuState& s = v.s;
   if (stack32(s)) [[likely]] {
     const uint32_t sp = s.gpr[ESP];
@@ -307,7 +307,7 @@ template <typename T, int A, Form> Fault fast_pop_r(Vcpu& v, const Insn& i) {
   return general<&sem::pop_r<T, A>>(v, i);
 }
 // CALL rel32 (E8) with a 32-bit operand size: no truncation of the target.
-template <typename T, int A, Form> Fault fast_call_rel(Vcpu& v, const Insn& i) {
+template <typename T, int A> Fault fast_call_rel(Vcpu& v, const Insn& i) {
   static_assert(sizeof(T) == 4);
   CpuState& s = v.s;
   const uint32_t target = s.eip + i.imm;
@@ -323,7 +323,7 @@ template <typename T, int A, Form> Fault fast_call_rel(Vcpu& v, const Insn& i) {
   return general<&sem::call_rel<T, A>>(v, i);
 }
 // RET (C3) with a 32-bit operand size.
-template <typename T, int A, Form> Fault fast_ret_near(Vcpu& v, const Insn& i) {
+template <typename T, int A> Fault fast_ret_near(Vcpu& v, const Insn& i) {
   static_assert(sizeof(T) == 4 && A == 0);
   CpuState& s = v.s;
   if (stack32(s)) [[likely]] {
@@ -347,66 +347,61 @@ struct FastSet {
 };
 using Table = std::unordered_map<Handler, FastSet>;
 
-#define VMLAB_FAST_FORMS(fast, T, A)                                                 \
-  {&fast<T, A, Form::Disp>, &fast<T, A, Form::Base>, &fast<T, A, Form::Index>,      \
-   &fast<T, A, Form::BaseIndex>, &fast<T, A, Form::Reg>}
-#define VMLAB_FAST_MEM_FORMS(fast, T, A)                                             \
-  {&fast<T, A, Form::Disp>, &fast<T, A, Form::Base>, &fast<T, A, Form::Index>,      \
-   &fast<T, A, Form::BaseIndex>, nullptr}
+// One fast handler whatever the operand form (the instruction has no r/m operand).
+FastSet any_form(Handler h) { return FastSet{false, {h}}; }
+
+#define VMLAB_BY_FORM(fast, T, A)                                                       \
+  FastSet {                                                                            \
+    true, {&fast<T, A, Form::Disp>, &fast<T, A, Form::Base>, &fast<T, A, Form::Index>, \
+           &fast<T, A, Form::BaseIndex>, &fast<T, A, Form::Reg>}                       \
+  }
 
 template <typename T, int... Ops> void add_alu(Table& t, std::integer_sequence<int, Ops...>) {
-  (t.emplace(&sem::alu_GE<T, Ops>, FastSet{true, VMLAB_FAST_FORMS(fast_alu_GE, T, Ops)}), ...);
-  (t.emplace(&sem::alu_EG<T, Ops>, FastSet{true, VMLAB_FAST_FORMS(fast_alu_EG, T, Ops)}), ...);
-  (t.emplace(&sem::alu_EI<T, Ops>, FastSet{true, VMLAB_FAST_FORMS(fast_alu_EI, T, Ops)}), ...);
+  (t.emplace(&sem::alu_GE<T, Ops>, VMLAB_BY_FORM(fast_alu_GE, T, Ops)), ...);
+  (t.emplace(&sem::alu_EG<T, Ops>, VMLAB_BY_FORM(fast_alu_EG, T, Ops)), ...);
+  (t.emplace(&sem::alu_EI<T, Ops>, VMLAB_BY_FORM(fast_alu_EI, T, Ops)), ...);
 }
 
-// A = op | count source << 4 (sem::shift_E)
-template <typename T, int... Ops> void add_shifts(Table& t, std::integer_sequence<int, Ops...>) {
-  (t.emplace(&sem::shift_E<T, Ops | (sem::kCount1 << 4)>,
-             FastSet{true, VMLAB_FAST_FORMS(fast_shift_E, T, Ops | (sem::kCount1 << 4))}), ...);
-  (t.emplace(&sem::shift_E<T, Ops | (sem::kCountCL << 4)>,
-             FastSet{true, VMLAB_FAST_FORMS(fast_shift_E, T, Ops | (sem::kCountCL << 4))}), ...);
-  (t.emplace(&sem::shift_E<T, Ops | (sem::kCountImm << 4)>,
-             FastSet{true, VMLAB_FAST_FORMS(fast_shift_E, T, Ops | (sem::kCountImm << 4))}), ...);
+// sem::shift_E's A = op | count source << 4.
+template <typename T, int Src, int... Ops> void add_shifts(Table& t, std::integer_sequence<int, Ops...>) {
+  (t.emplace(&sem::shift_E<T, Ops | (Src << 4)>, VMLAB_BY_FORM(fast_shift_E, T, Ops | (Src << 4))), ...);
 }
 
 // CMOVcc and SETcc carry the condition code as A.
 template <typename T, int... Cc> void add_cc(Table& t, std::integer_sequence<int, Cc...>) {
-  (t.emplace(&sem::cmovcc<T, Cc>, FastSet{true, VMLAB_FAST_FORMS(fast_cmovcc, T, Cc)}), ...);
-  if constexpr (sizeof(T) == 4)
-    (t.emplace(&sem::setcc<T, Cc>, FastSet{true, VMLAB_FAST_FORMS(fast_setcc, T, Cc)}), ...);
+  (t.emplace(&sem::cmovcc<T, Cc>, VMLAB_BY_FORM(fast_cmovcc, T, Cc)), ...);
+  if constexpr (sizeof(T) == 4) (t.emplace(&sem::setcc<T, Cc>, VMLAB_BY_FORM(fast_setcc, T, Cc)), ...);
 }
 
 template <typename T> void add_width(Table& t) {
-  t.emplace(&sem::mov_GE<T, 0>, FastSet{true, VMLAB_FAST_FORMS(fast_mov_GE, T, 0)});
-  t.emplace(&sem::mov_EG<T, 0>, FastSet{true, VMLAB_FAST_FORMS(fast_mov_EG, T, 0)});
-  t.emplace(&sem::mov_EI<T, 0>, FastSet{true, VMLAB_FAST_FORMS(fast_mov_EI, T, 0)});
+  t.emplace(&sem::mov_GE<T, 0>, VMLAB_BY_FORM(fast_mov_GE, T, 0));
+  t.emplace(&sem::mov_EG<T, 0>, VMLAB_BY_FORM(fast_mov_EG, T, 0));
+  t.emplace(&sem::mov_EI<T, 0>, VMLAB_BY_FORM(fast_mov_EI, T, 0));
   add_alu<T>(t, std::make_integer_sequence<int, sem::kTest + 1>{});
-  t.emplace(&sem::incdec_E<T, 0>, FastSet{true, VMLAB_FAST_FORMS(fast_incdec_E, T, 0)});
-  t.emplace(&sem::incdec_E<T, 1>, FastSet{true, VMLAB_FAST_FORMS(fast_incdec_E, T, 1)});
-  add_shifts<T>(t, std::make_integer_sequence<int, 8>{});
+  t.emplace(&sem::incdec_E<T, 0>, VMLAB_BY_FORM(fast_incdec_E, T, 0));
+  t.emplace(&sem::incdec_E<T, 1>, VMLAB_BY_FORM(fast_incdec_E, T, 1));
+  add_shifts<T, sem::kCount1>(t, std::make_integer_sequence<int, 8>{});
+  add_shifts<T, sem::kCountCL>(t, std::make_integer_sequence<int, 8>{});
+  add_shifts<T, sem::kCountImm>(t, std::make_integer_sequence<int, 8>{});
+  t.emplace(&sem::string_insn<T, sem::kMovs>, any_form(&fast_rep_string<T, sem::kMovs>));
+  t.emplace(&sem::string_insn<T, sem::kStos>, any_form(&fast_rep_string<T, sem::kStos>));
   if constexpr (sizeof(T) > 1) {
-    t.emplace(&sem::imul_GE<T, 0>, FastSet{true, VMLAB_FAST_FORMS(fast_imul_GE, T, 0)});
+    t.emplace(&sem::imul_GE<T, 0>, VMLAB_BY_FORM(fast_imul_GE, T, 0));
     add_cc<T>(t, std::make_integer_sequence<int, 16>{});
-    t.emplace(&sem::movx<T, 0x01>, FastSet{true, VMLAB_FAST_FORMS(fast_movx, T, 0x01)});
-    t.emplace(&sem::movx<T, 0x02>, FastSet{true, VMLAB_FAST_FORMS(fast_movx, T, 0x02)});
-    t.emplace(&sem::movx<T, 0x11>, FastSet{true, VMLAB_FAST_FORMS(fast_movx, T, 0x11)});
-    t.emplace(&sem::movx<T, 0x12>, FastSet{true, VMLAB_FAST_FORMS(fast_movx, T, 0x12)});
-    t.emplace(&sem::lea<T, 0>, FastSet{true, VMLAB_FAST_MEM_FORMS(fast_lea, T, 0)});
-    t.emplace(&sem::push_r<T, 0>, FastSet{false, VMLAB_FAST_FORMS(fast_push_r, T, 0)});
-    t.emplace(&sem::pop_r<T, 0>, FastSet{false, VMLAB_FAST_FORMS(fast_pop_r, T, 0)});
+    t.emplace(&sem::movx<T, 0x01>, VMLAB_BY_FORM(fast_movx, T, 0x01));
+    t.emplace(&sem::movx<T, 0x02>, VMLAB_BY_FORM(fast_movx, T, 0x02));
+    t.emplace(&sem::movx<T, 0x11>, VMLAB_BY_FORM(fast_movx, T, 0x11));
+    t.emplace(&sem::movx<T, 0x12>, VMLAB_BY_FORM(fast_movx, T, 0x12));
+    // LEA of a register operand is #UD: no Reg form.
+    t.emplace(&sem::lea<T, 0>, FastSet{true, {&fast_lea<T, 0, Form::Disp>, &fast_lea<T, 0, Form::Base>,
+                                               &fast_lea<T, 0, Form::Index>,
+                                               &fast_lea<T, 0, Form::BaseIndex>, nullptr}});
+    t.emplace(&sem::push_r<T, 0>, any_form(&fast_push_r<T, 0>));
+    t.emplace(&sem::pop_r<T, 0>, any_form(&fast_pop_r<T, 0>));
   }
 }
 
-template <typename T> void add_rep_string(Table& t) {
-  const Handler movs = &fast_rep_string<T, sem::kMovs, Form::Disp>;
-  const Handler stos = &fast_rep_string<T, sem::kStos, Form::Disp>;
-  t.emplace(&sem::string_insn<T, sem::kMovs>, FastSet{false, {movs, movs, movs, movs, movs}});
-  t.emplace(&sem::string_insn<T, sem::kStos>, FastSet{false, {stos, stos, stos, stos, stos}});
-}
-
-#undef VMLAB_FAST_FORMS
-#undef VMLAB_FAST_MEM_FORMS
+#undef VMLAB_BY_FORM
 
 const Table& table() {
   static const Table t = [] {
@@ -414,13 +409,8 @@ const Table& table() {
     add_width<uint8_t>(t);
     add_width<uint16_t>(t);
     add_width<uint32_t>(t);
-    const Handler call = &fast_call_rel<uint32_t, 0, Form::Disp>;
-    const Handler ret = &fast_ret_near<uint32_t, 0, Form::Disp>;
-    t.emplace(&sem::call_rel<uint32_t, 0>, FastSet{false, {call, call, call, call, call}});
-    t.emplace(&sem::ret_near<uint32_t, 0>, FastSet{false, {ret, ret, ret, ret, ret}});
-    add_rep_string<uint8_t>(t);
-    add_rep_string<uint16_t>(t);
-    add_rep_string<uint32_t>(t);
+    t.emplace(&sem::call_rel<uint32_t, 0>, any_form(&fast_call_rel<uint32_t, 0>));
+    t.emplace(&sem::ret_near<uint32_t, 0>, any_form(&fast_ret_near<uint32_t, 0>));
     return t;
   }();
   return t;
