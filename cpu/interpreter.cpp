@@ -196,8 +196,7 @@ bool Interpreter::jump_cache_usable(const Vcpu& v) const {
 }
 
 Interpreter::Stamps Interpreter::stamps(const Vcpu& v) const {
-  const uint64_t gen = cache_->generation();
-  return {gen + v.tlb.epoch, (gen + v.tlb.global_epoch) | kGlobalStamp};
+  return stamps_at(cache_->generation(), v.tlb);
 }
 
 // Global only when every page the block spans has a global fetch translation in the TLB now
@@ -257,7 +256,7 @@ template <bool kCode32>
     const uint32_t mode = jump_cache_mode(s);
     if (((mode & 4) != 0) != kCode32) break;
     const uint32_t lin = s.seg[CS].base + s.eip;
-    const Stamps now{gen + v.tlb.epoch, (gen + v.tlb.global_epoch) | kGlobalStamp};
+    const Stamps now = stamps_at(gen, v.tlb);
     const ChainLink* l = &b->next[0];
     if (!(l->lin == lin && l->mode == mode && now.valid(l->stamp))) {
       ++l;

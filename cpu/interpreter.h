@@ -15,6 +15,7 @@
 #include "cpu/decode/decode_cache.h"
 #include "cpu/execution_core.h"
 #include "cpu/fault.h"
+#include "mmu/tlb.h"
 
 namespace vmlab::cpu {
 
@@ -83,6 +84,9 @@ class Interpreter : public ExecutionCore {
     uint64_t all, global;
     bool valid(uint64_t stamp) const { return stamp == all || stamp == global; }
   };
+  static Stamps stamps_at(uint64_t generation, const mmu::Tlb& tlb) {
+    return {generation + tlb.epoch, (generation + tlb.global_epoch) | kGlobalStamp};
+  }
   Stamps stamps(const Vcpu& v) const;
   // The stamp for a new entry naming the block at `lin` of `span` bytes.
   uint64_t stamp_for(const Vcpu& v, uint32_t lin, uint32_t span) const;
