@@ -85,4 +85,12 @@ inline uint64_t tsc_ticks(const Vcpu& v) {
   return v.s.instructions_retired;
 }
 
+// Would an NMI or an interrupt be taken now (a halted vCPU wakes for it)? NMI unless blocked;
+// INTR when IF=1 and the interrupt source has one pending.
+inline bool can_take_event(const Vcpu& v) {
+  const CpuState& s = v.s;
+  if (s.events.nmi_pending && !s.events.nmi_blocked) return true;
+  return (s.eflags & IF) && v.intr && v.intr->intr_pending();
+}
+
 }  // namespace vmlab::cpu

@@ -20,11 +20,6 @@ namespace {
 // many instructions of each other CPU for what it spins on).
 constexpr uint64_t kMaxRound = 10'000;
 
-bool can_take_event(const cpu::Vcpu& v) {
-  const cpu::CpuState& s = v.s;
-  if (s.events.nmi_pending && !s.events.nmi_blocked) return true;
-  return (s.eflags & cpu::IF) && v.intr && v.intr->intr_pending();
-}
 }  // namespace
 
 RunResult Machine::run_smp() {

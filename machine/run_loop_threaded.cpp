@@ -38,11 +38,6 @@ constexpr uint64_t kThreadBudget = 2'000'000;
 constexpr auto kInputTick = std::chrono::milliseconds(1);
 constexpr auto kLongTick = std::chrono::milliseconds(10);
 
-bool can_take_event(const cpu::Vcpu& v) {
-  const cpu::CpuState& s = v.s;
-  if (s.events.nmi_pending && !s.events.nmi_blocked) return true;
-  return (s.eflags & cpu::IF) && v.intr && v.intr->intr_pending();
-}
 
 bool apic_signal_pending(const devices::LocalApic& l) {
   const devices::LocalApic::State s = l.save();
