@@ -23,8 +23,18 @@ if [ "$mode" = cdrom ] || [ "$mode" = qemu_cdrom ]; then
   LC_ALL=C awk 'BEGIN { for (b = 0; b < 16; b++) for (i = 0; i < 2048; i++) printf "%c", (b * 29 + i * 3) % 255 + 1 }' >"$iso"
   append="cdrom=16"
   [ "$mode" = qemu_cdrom ] && append="cdrom=16 qemu_quirks=1"
-  timeout 60 "$emu" "${common[@]}" -cdrom "$iso" -append "$append" </dev/null >"$out" 2>&1
-  status=$?
+  # QEMU (qemu_cdrom validates the guest on the reference) now and then shows the guest a dead
+  # secondary channel (zero ATAPI signature, every PACKET refused) when other tests load the
+  # host; it is not reproducible alone. That case gets up to two more runs; vmlab gets one.
+  attempts=1
+  [ "$mode" = qemu_cdrom ] && attempts=3
+  for attempt in $(seq "$attempts"); do
+    timeout 60 "$emu" "${common[@]}" -cdrom "$iso" -append "$append" </dev/null >"$out" 2>&1
+    status=$?
+    [ "$status" = 1 ] && break
+    grep -q "^cdrom: signature 0000" "$out" && [ "$attempt" -lt "$attempts" ] || break
+    echo "attempt $attempt: the emulator showed no ATAPI device; running again"
+  done
   [ "$status" = 1 ] && grep -q "^PASSED" "$out" || fail "exit status $status, expected 1 and PASSED (guest pass)"
   cat "$out"
   exit 0
