@@ -14,6 +14,7 @@
 #include "cpu/fast_handlers.h"
 #include "cpu/protected_mode.h"
 #include "cpu/vcpu.h"
+#include "machine/stats.h"
 #include "mmu/linear_access.h"
 
 namespace vmlab::cpu {
@@ -172,6 +173,8 @@ template <bool kCode32>
 
 Interpreter::Interpreter() : Interpreter(Options{}) {}
 Interpreter::Interpreter(Options o) : opts_(o), cache_(std::make_unique<DecodeCache>()) {}
+Interpreter::Interpreter(Options o, std::unique_ptr<BlockTranslator> translator)
+    : opts_(o), translator_(std::move(translator)), cache_(std::make_unique<DecodeCache>()) {}
 Interpreter::~Interpreter() = default;
 
 void Interpreter::invalidate_code_page(uint64_t page) {
@@ -234,7 +237,7 @@ struct Interpreter::ChainedRun {
 // successor that is not chained (run() then looks it up and links it). The link checks are the
 // jump cache's (linear address, CPL and code size, generation + TLB epoch, CS limit).
 // One instance per code size so the 16-bit EIP wrap costs nothing in 32-bit code.
-template <bool kCode32>
+template <bool kCode32, bool kTranslate>
 [[gnu::noinline]] Interpreter::ChainedRun Interpreter::run_chained(Vcpu& v, const Block* b,
                                                                    uint64_t left) {
   CpuState& s = v.s;
@@ -245,7 +248,22 @@ template <bool kCode32>
   size_t count = b->insns.size();
   for (;;) {
     run_end_ = uintptr_t(in + (count < left - done ? count : size_t(left - done)));
-    const InsnsResult r = run_insns_inline<kCode32>(v, in, run_end_);
+    InsnsResult r;
+    if constexpr (kTranslate) {
+      // bt: a block that ran often enough runs as host code, whole (the budget allowing); the
+      // scratch block (uncached) never does. Translating here is safe: no block is running.
+      if (!b->host && b != &scratch_ && ++b->heat == opts_.hot_runs) b->host = translator_->translate(v, *b);
+      if (b->host && count <= left - done) {
+        Fault f;
+        const uint64_t n = b->host(&v, &f, &run_end_);
+        r = {in + n, f};
+        ++host_code_runs_;
+      } else {
+        r = run_insns_inline<kCode32>(v, in, run_end_);
+      }
+    } else {
+      r = run_insns_inline<kCode32>(v, in, run_end_);
+    }
     done += uint64_t(r.stop - in);
     if (r.fault) return {nullptr, done, r.fault};
     if (generation != gen) return {nullptr, done, kNoFault};  // b may have been retired
@@ -321,7 +339,7 @@ Fault Interpreter::get_block(Vcpu& v, uint32_t eip, unsigned max_insns, const Bl
 Exit Interpreter::run(Vcpu& v, uint64_t budget) {
   CpuState& s = v.s;
   vcpu_ = &v;
-  v.technique_id = 0;
+  v.technique_id = translator_ ? 1 : 0;
   v.rdrand_executes = opts_.rdrand;
   Exit exit;
   uint64_t executed = 0;
@@ -352,6 +370,12 @@ Exit Interpreter::run(Vcpu& v, uint64_t budget) {
   };
 
   for (;;) {
+    // bt: code memory is full; no host code runs here, so drop every block and its code.
+    if (translator_ && translator_->full()) {
+      flush_code_cache();
+      prev = nullptr;
+      translator_->reset();
+    }
     cache_->collect();  // no block is executing here
     const uint32_t attn = v.attention.load(std::memory_order_relaxed);
     if (attn & kAttnShutdown) return finish(ExitReason::Shutdown);
@@ -447,7 +471,9 @@ Exit Interpreter::run(Vcpu& v, uint64_t budget) {
     bool faulted = false;
     if (use_chaining && !single) {
       // The common case: this block and its chained successors, without coming back here.
-      const ChainedRun r = code32(s) ? run_chained<true>(v, b, left) : run_chained<false>(v, b, left);
+      const ChainedRun r = !code32(s)       ? run_chained<false, false>(v, b, left)
+                           : translator_ ? run_chained<true, true>(v, b, left)
+                                         : run_chained<true, false>(v, b, left);
       executed += r.executed;
       prev = r.last;
       prev_gen = generation;
@@ -495,6 +521,21 @@ Exit Interpreter::run(Vcpu& v, uint64_t budget) {
 void Interpreter::deliver(Vcpu& v, const Fault& f, uint32_t eip) {
   // deliver_event counts the exception in v.counters.exceptions.
   deliver_fault(v, f, eip);
+}
+
+}  // namespace vmlab::cpu
+
+namespace vmlab::cpu {
+
+void Interpreter::register_stats(machine::Stats& stats) {
+  if (!translator_) return;
+  const BlockTranslator::Stats& t = translator_->stats();
+  stats.counter("bt.blocks_translated", &t.blocks);
+  stats.counter("bt.insns_inline", &t.insns_inline);
+  stats.counter("bt.insns_callout", &t.insns_callout);
+  stats.counter("bt.code_bytes", &t.code_bytes);
+  stats.counter("bt.code_resets", &t.resets);
+  stats.counter("bt.host_code_runs", &host_code_runs_);
 }
 
 }  // namespace vmlab::cpu

@@ -11,6 +11,7 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include "cpu/block_translator.h"
 #include "cpu/cpu_state.h"
 #include "cpu/decode/decode_cache.h"
 #include "cpu/execution_core.h"
@@ -35,15 +36,21 @@ class Interpreter : public ExecutionCore {
                                 // block is found without any lookup; off = jump cache / lookup
     bool fast_handlers = true;  // cached blocks use the straight-line variants of the hottest
                                 // forms (cpu/fast_handlers.h); off = the general handlers only
+    uint32_t hot_runs = 16;     // bt only: runs of a cached block before it is translated
     bool rdrand = false;        // RDRAND/RDSEED run (Vcpu::rdrand_executes) instead of #UD:
                                 // for the KVM core's fallback only
   };
 
   Interpreter();
   explicit Interpreter(Options o);
+  // The bt technique: the same machinery, with blocks that ran Options::hot_runs times replaced
+  // by the translator's host code (32-bit code only; everything else is interpreted as before).
+  Interpreter(Options o, std::unique_ptr<BlockTranslator> translator);
   ~Interpreter() override;
 
-  const char* name() const override { return "interp"; }
+  const char* name() const override { return translator_ ? "bt" : "interp"; }
+  void register_stats(machine::Stats& stats) override;
+  const BlockTranslator* translator() const { return translator_.get(); }
   Exit run(Vcpu& vcpu, uint64_t budget) override;
   void invalidate_code_page(uint64_t page) override;
   void flush_code_cache() override;
@@ -93,13 +100,15 @@ class Interpreter : public ExecutionCore {
   // Runs block b, then its chained successors for as long as links are valid and nothing needs
   // the dispatcher (events, attention, budget, faults, code writes); see interpreter.cpp.
   struct ChainedRun;
-  template <bool kCode32> ChainedRun run_chained(Vcpu& v, const Block* b, uint64_t left);
+  template <bool kCode32, bool kTranslate> ChainedRun run_chained(Vcpu& v, const Block* b, uint64_t left);
   // Remembers `to` as a successor of `from` (both cached blocks) under `stamp`.
   static void chain(const Block* from, const Block* to, uint32_t lin, uint32_t mode, uint64_t stamp,
                     const Stamps& now);
   std::array<JumpCacheEntry, kJumpCacheSize> jump_cache_{};
 
   Options opts_;
+  std::unique_ptr<BlockTranslator> translator_;
+  uint64_t host_code_runs_ = 0;             // bt: blocks run as host code
   std::unique_ptr<DecodeCache> cache_;
   Block scratch_;                           // uncached decodes (cache off, page-crossing insns)
   Vcpu* vcpu_ = nullptr;                    // of the last run(): code bits and counters

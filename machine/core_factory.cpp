@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include "bt/translator.h"
 #include "cpu/interpreter.h"
 #include "kvm_backend/kvm_core.h"
 #include "machine/setup_error.h"
@@ -11,7 +12,7 @@ namespace vmlab::machine {
 
 std::unique_ptr<cpu::ExecutionCore> make_execution_core(const MachineConfig& cfg) {
   const std::string& backend = cfg.backend;
-  if (backend == "interp") {
+  if (backend == "interp" || backend == "bt") {
     cpu::Interpreter::Options o;
     o.decode_cache = cfg.decode_cache;
     o.blocks = cfg.interp_blocks;
@@ -19,13 +20,19 @@ std::unique_ptr<cpu::ExecutionCore> make_execution_core(const MachineConfig& cfg
     o.chaining = cfg.interp_chaining;
     o.blocks_through_branches = cfg.interp_branch_blocks;
     o.fast_handlers = cfg.interp_fast_handlers;
-    return std::make_unique<cpu::Interpreter>(o);
+    o.hot_runs = cfg.bt_hot_runs;
+    if (backend == "interp") return std::make_unique<cpu::Interpreter>(o);
+    // bt translates the interpreter's cached blocks, so it needs them (docs/bt.md).
+    if (!o.decode_cache || !o.blocks || !o.chaining || !o.jump_cache)
+      throw SetupError("--backend bt: translates cached, chained blocks; drop --no-decode-cache, "
+                       "--no-blocks, --no-jump-cache and --no-chaining (or use --backend interp)");
+    return std::make_unique<cpu::Interpreter>(o, std::make_unique<bt::Translator>());
   }
   if (backend == "kvm") return kvm_backend::make_kvm_core(cfg);  // SetupError if KVM is unusable
-  if (backend == "bt" || backend == "trap")
+  if (backend == "trap")
     throw SetupError(fmt::format("--backend {}: not implemented yet (use --backend interp)", backend));
-  throw SetupError(fmt::format("--backend {}: unknown technique (choose interp or kvm; bt and trap "
-                               "are planned)", backend));
+  throw SetupError(fmt::format("--backend {}: unknown technique (choose interp, bt or kvm; trap "
+                               "is planned)", backend));
 }
 
 std::unique_ptr<cpu::ExecutionCore> make_sibling_core(const MachineConfig& cfg,
@@ -37,7 +44,7 @@ std::unique_ptr<cpu::ExecutionCore> make_sibling_core(const MachineConfig& cfg,
 }
 
 const std::vector<std::string>& implemented_backends() {
-  static const std::vector<std::string> names{"interp", "kvm"};  // add bt, trap when they land
+  static const std::vector<std::string> names{"interp", "bt", "kvm"};  // add trap when it lands
   return names;
 }
 

@@ -18,6 +18,10 @@
 namespace vmlab::cpu {
 
 struct Block;
+class Vcpu;
+struct Fault;
+// Host code of a translated block (cpu/block_translator.h): returns the instructions consumed.
+using HostCode = uint64_t (*)(Vcpu* v, Fault* fault, const uintptr_t* run_end);
 
 // Block chaining: a block remembers the blocks that ran after it, so the dispatcher can skip the
 // jump-cache / physical-key lookup. A link is used only when everything that could change what
@@ -45,6 +49,10 @@ struct Block {
   // on its uncached scratch block. Mutable: a link is a cache, not part of the decoded block.
   mutable std::array<ChainLink, 2> next{};
   mutable uint8_t next_victim = 0;  // which link a new successor replaces
+  // The bt technique only (cpu/block_translator.h): how often the block ran, and its host code
+  // once it ran often enough. Mutable for the same reason as the links.
+  mutable uint32_t heat = 0;
+  mutable HostCode host = nullptr;
 };
 
 inline uint64_t block_key(uint64_t pa, bool code32) { return (pa << 1) | (code32 ? 1 : 0); }

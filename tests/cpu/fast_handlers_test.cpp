@@ -11,6 +11,7 @@
 #include <random>
 #include <vector>
 
+#include "bt/translator.h"
 #include "tests/cpu/test_machine.h"
 
 using namespace vmlab::cpu;
@@ -213,13 +214,20 @@ struct Outcome {
   std::vector<uint8_t> data, code;
 };
 
-Outcome run(Setting s, uint32_t seed, const std::vector<uint8_t>& code, bool fast) {
+enum class Core { General, Fast, Bt };
+uint64_t bt_inline_insns = 0;  // instructions bt emitted as host code, over every run
+
+Outcome run(Setting s, uint32_t seed, const std::vector<uint8_t>& code, Core c) {
   Interpreter::Options o;
-  o.fast_handlers = fast;
-  TestMachine m(o);
+  o.fast_handlers = c != Core::General;
+  o.hot_runs = 1;  // bt: translate every cached block the first time it runs
+  std::unique_ptr<BlockTranslator> t;
+  if (c == Core::Bt) t = std::make_unique<vmlab::bt::Translator>(1u << 20);
+  TestMachine m(o, std::move(t));
   setup(m, s, seed);
   m.load(kCode, code);
   const Exit e = m.run(20000);
+  if (c == Core::Bt) bt_inline_insns += m.core.translator()->stats().insns_inline;
   Outcome out{m.v.s, e.reason, std::vector<uint8_t>(0x6000), std::vector<uint8_t>(0x6000)};
   (void)m.mem.read_phys(kData, out.data);
   (void)m.mem.read_phys(kCode, out.code);
@@ -228,7 +236,7 @@ Outcome run(Setting s, uint32_t seed, const std::vector<uint8_t>& code, bool fas
 
 }  // namespace
 
-TEST_CASE("fast_handlers_give_what_the_general_handlers_give") {
+TEST_CASE("fast_handlers_and_bt_give_what_the_general_handlers_give") {
   unsigned ran_to_the_end = 0;  // in the settings without a deliberate fault
   for (Setting s : {Setting::FlatRing0, Setting::PagedRing3, Setting::ShortSegment,
                     Setting::AlignmentCheck, Setting::WritesToCode}) {
@@ -236,15 +244,21 @@ TEST_CASE("fast_handlers_give_what_the_general_handlers_give") {
       CAPTURE(int(s));
       CAPTURE(seed);
       const std::vector<uint8_t> code = program(seed * 7919 + unsigned(s), 300);
-      const Outcome a = run(s, seed, code, true), b = run(s, seed, code, false);
-      CHECK(int(a.reason) == int(b.reason));
-      for (unsigned r = 0; r < 8; ++r) CHECK(a.s.gpr[r] == b.s.gpr[r]);
-      CHECK(a.s.eip == b.s.eip);
-      CHECK(read_eflags(a.s) == read_eflags(b.s));
-      CHECK(a.s.instructions_retired == b.s.instructions_retired);
-      CHECK(a.s.cr2 == b.s.cr2);
-      CHECK(a.data == b.data);
-      CHECK(a.code == b.code);
+      const Outcome a = run(s, seed, code, Core::Fast), g = run(s, seed, code, Core::General);
+      // bt (host code for these same forms) must give the same again.
+      const Outcome t = run(s, seed, code, Core::Bt);
+      for (const Outcome* bp : {&g, &t}) {
+        const Outcome& b = *bp;
+        CAPTURE(bp == &t);
+        CHECK(int(a.reason) == int(b.reason));
+        for (unsigned r = 0; r < 8; ++r) CHECK(a.s.gpr[r] == b.s.gpr[r]);
+        CHECK(a.s.eip == b.s.eip);
+        CHECK(read_eflags(a.s) == read_eflags(b.s));
+        CHECK(a.s.instructions_retired == b.s.instructions_retired);
+        CHECK(a.s.cr2 == b.s.cr2);
+        CHECK(a.data == b.data);
+        CHECK(a.code == b.code);
+      }
       if ((s == Setting::FlatRing0 || (s == Setting::PagedRing3 && !(seed & 1))) &&
           a.s.instructions_retired > 300)
         ++ran_to_the_end;
@@ -252,6 +266,8 @@ TEST_CASE("fast_handlers_give_what_the_general_handlers_give") {
   }
   // The programs really ran to their HLT where nothing stops them on purpose.
   CHECK(ran_to_the_end == 60);
+  // And bt really ran host code, not only its handler calls.
+  CHECK(bt_inline_insns > 10000);
 }
 
 TEST_CASE("fast_handlers_are_used_and_off_switch_turns_them_off") {

@@ -9,6 +9,7 @@
 #pragma once
 #include <cstdint>
 #include <initializer_list>
+#include <memory>
 #include <vector>
 #include "cpu/cpu_state.h"
 #include "cpu/flags.h"
@@ -26,7 +27,12 @@ struct TestMachine {
   Vcpu v{mem, io, mmio};
   Interpreter core;
 
-  explicit TestMachine(Interpreter::Options o = {}, uint64_t ram = 1 << 20) : mem(ram), core(o) {
+  explicit TestMachine(Interpreter::Options o = {}, uint64_t ram = 1 << 20)
+      : TestMachine(o, nullptr, ram) {}
+  // With a translator: the bt technique (bt/translator.h).
+  TestMachine(Interpreter::Options o, std::unique_ptr<BlockTranslator> translator,
+              uint64_t ram = 1 << 20)
+      : mem(ram), core(o, std::move(translator)) {
     reset_cpu_state(v.s);
     v.s.seg[CS] = SegmentCache{0, 0, 0xFFFF, 0x0093};
     v.s.eip = 0x100;

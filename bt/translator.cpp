@@ -1,0 +1,612 @@
+// Block -> host code (see translator.h). The emitted function mirrors the interpreter's loop
+// (cpu/interpreter.cpp, run_insns_inline) instruction by instruction:
+//
+//   - EIP: r12d holds the block's first EIP; CpuState::eip is stored (r12 + the offset after the
+//     instruction) before every handler call, as the loop does, and at the exit after inline
+//     instructions. Inline instructions cannot fault, so nobody sees EIP in between.
+//   - Retired instructions: counted at translation time and added to CpuState before a handler
+//     call (a handler may read the count: RDTSC, the deterministic clock) and at every exit.
+//   - A handler's kEipMoved (taken branch, REP slice) ends the block after it; any other fault
+//     ends it on the faulting instruction (EIP put back there, *fault set); a code write by a
+//     handler (run_end set to 0) ends it after that instruction.
+//   - An inline memory access checks exactly what the fast handlers' host_ptr checks (segment
+//     type and limit, #AC, a TLB entry of the right kind and privilege holding every byte); if
+//     any check fails, the instruction's handler runs instead, out of line, and starts it over.
+//     Inline stores go through write TLB entries only, which exist only for pages that are not
+//     code, so inline code never writes code.
+#include "bt/translator.h"
+
+#include <sys/mman.h>
+
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include <xbyak/xbyak.h>
+
+#include "cpu/fault.h"
+#include "cpu/semantics/arith.h"
+#include "cpu/vcpu.h"
+#include "mmu/tlb.h"
+
+namespace vmlab::bt {
+
+using namespace cpu;
+using Xbyak::Address;
+using Xbyak::CodeGenerator;
+using Xbyak::Label;
+using Xbyak::Reg32;
+
+CodeMemory::CodeMemory(std::size_t bytes) {
+  void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE | PROT_EXEC,
+                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (p != MAP_FAILED) {
+    base_ = static_cast<uint8_t*>(p);
+    size_ = bytes;
+  }
+}
+
+CodeMemory::~CodeMemory() {
+  if (base_) munmap(base_, size_);
+}
+
+void CodeMemory::commit(std::size_t bytes) {
+  used_ += (bytes + 15) & ~std::size_t(15);
+  if (used_ > size_) used_ = size_;
+}
+
+namespace {
+
+// Where things are, as displacements from the Vcpu pointer the code receives in rbx. Measured
+// on a real Vcpu (every Vcpu has the same layout).
+struct Layout {
+  int gpr, eip, eflags, result, aux, retired, cpl, cr0, tlb;
+  int seg_base[kNumSegRegs], seg_limit[kNumSegRegs], seg_attr[kNumSegRegs];
+  explicit Layout(const Vcpu& v) {
+    auto at = [&](const void* p) {
+      return int(reinterpret_cast<const char*>(p) - reinterpret_cast<const char*>(&v));
+    };
+    const CpuState& s = v.s;
+    gpr = at(&s.gpr[0]);
+    eip = at(&s.eip);
+    eflags = at(&s.eflags);
+    result = at(&s.lazy.result);
+    aux = at(&s.lazy.aux);
+    retired = at(&s.instructions_retired);
+    cpl = at(&s.cpl);
+    cr0 = at(&s.cr0);
+    tlb = at(&v.tlb.e[0][0][0]);
+    for (unsigned i = 0; i < kNumSegRegs; ++i) {
+      seg_base[i] = at(&s.seg[i].base);
+      seg_limit[i] = at(&s.seg[i].limit);
+      seg_attr[i] = at(&s.seg[i].attr);
+    }
+  }
+};
+
+constexpr int kTlbKindBytes = int(mmu::Tlb::kEntries * sizeof(mmu::TlbEntry));
+static_assert(sizeof(mmu::TlbEntry) == 16, "the index scaling below assumes 16-byte entries");
+static_assert(sizeof(Fault) == 8, "a handler's Fault comes back in rax");
+
+// The forms emitted inline. Everything else is a handler call.
+enum class Kind {
+  Call, Nop, MovRR, MovRI, MovLoad, MovStore, MovStoreImm, Lea, AluGE, AluEG, AluEI, AluAI,
+  IncDec, Shift, Imul, Movx, Cmov, Setcc, Jcc,
+};
+
+struct Plan {
+  Kind kind = Kind::Call;
+  int op = 0;  // ALU op, shift op, condition code, MOVX source bytes | 0x10 for sign extension
+};
+
+bool mem_ok(const Insn& i) { return !i.is_mem || i.addr32; }
+
+Plan plan_for(const Insn& i) {
+  if (i.lock || i.rep != Rep::None || !mem_ok(i)) return {};
+  const unsigned op = i.opcode;
+  if (i.map == 1) {
+    if (op >= 0x80 && op <= 0x8F) return {Kind::Jcc, int(op & 15)};
+    if (!i.op32 && !(op >= 0x90 && op <= 0x9F)) return {};
+    if (op >= 0x40 && op <= 0x4F) return {Kind::Cmov, int(op & 15)};
+    if (op >= 0x90 && op <= 0x9F && !i.is_mem) return {Kind::Setcc, int(op & 15)};
+    if (op == 0xAF) return {Kind::Imul};
+    if (op == 0xB6) return {Kind::Movx, 0x01};
+    if (op == 0xB7) return {Kind::Movx, 0x02};
+    if (op == 0xBE) return {Kind::Movx, 0x11};
+    if (op == 0xBF) return {Kind::Movx, 0x12};
+    return {};
+  }
+  if (i.map != 0) return {};
+  if (op >= 0x70 && op <= 0x7F) return {Kind::Jcc, int(op & 15)};
+  if (!i.op32) return {};
+  if (op < 0x40) {
+    switch (op & 7) {
+      case 1: return {Kind::AluEG, int(op >> 3)};
+      case 3: return {Kind::AluGE, int(op >> 3)};
+      case 5: return {Kind::AluAI, int(op >> 3)};
+      default: return {};
+    }
+  }
+  if (op >= 0x40 && op <= 0x4F) return {Kind::IncDec, int(op >= 0x48)};
+  if (op == 0x81 || op == 0x83) return {Kind::AluEI, int(i.reg)};
+  if (op == 0x85) return {Kind::AluEG, sem::kTest};
+  if (op == 0xA9) return {Kind::AluAI, sem::kTest};
+  if (op == 0x89) return {i.is_mem ? Kind::MovStore : Kind::MovRR};
+  if (op == 0x8B) return {i.is_mem ? Kind::MovLoad : Kind::MovRR};
+  if (op == 0x8D && i.is_mem) return {Kind::Lea};
+  if (op >= 0xB8 && op <= 0xBF) return {Kind::MovRI};
+  if (op == 0xC7 && i.reg == 0) return {i.is_mem ? Kind::MovStoreImm : Kind::Call};
+  if (op == 0x90 && !i.opsize_prefix) return {Kind::Nop};
+  if ((op == 0xC1 || op == 0xD1) && !i.is_mem && (i.reg == 4 || i.reg == 5 || i.reg == 6 || i.reg == 7))
+    return {Kind::Shift, int(i.reg)};
+  return {};
+}
+
+class Emitter : public CodeGenerator {
+ public:
+  Emitter(std::size_t max, uint8_t* where, const Layout& lay, bool inline_forms)
+      : CodeGenerator(max, where), L_(lay), inline_(inline_forms) {}
+
+  void block(const Block& b, BlockTranslator::Stats& st) {
+    push(rbx); push(rbp); push(r12); push(r13); push(r14); push(r15);
+    sub(rsp, 8);  // 6 pushes + return address: 16-byte aligned calls
+    mov(rbx, rdi);
+    mov(rbp, rsi);
+    mov(r14, rdx);
+    mov(r12d, dword[rbx + L_.eip]);
+    const std::size_t n = b.insns.size();
+    uint32_t off = 0;
+    for (std::size_t k = 0; k < n; ++k) {
+      const Insn& in = b.insns[k];
+      const uint32_t start = off;
+      off += in.len;
+      const Plan p = inline_ ? plan_for(in) : Plan{};
+      if (p.kind == Kind::Call) {
+        callout(in, k, start, off, k + 1 == n);
+        ++st.insns_callout;
+      } else {
+        inline_insn(in, p, k, start, off);
+        ++st.insns_inline;
+      }
+    }
+    exit_with(n, off);
+    // Out-of-line paths: slow paths of inline instructions, fault and stop exits.
+    // A path may add paths (its handler call's exits): run each from a copy, as the vector grows.
+    for (std::size_t k = 0; k < late_.size(); ++k) {
+      const std::function<void()> emit = std::move(late_[k]);
+      emit();
+    }
+    L(epilogue_);
+    add(rsp, 8);
+    pop(r15); pop(r14); pop(r13); pop(r12); pop(rbp); pop(rbx);
+    ret();
+  }
+
+ private:
+  const Layout& L_;
+  bool inline_;
+  Label epilogue_;
+  std::vector<std::function<void()>> late_;
+  uint32_t pending_ = 0;  // instructions retired but not yet added to CpuState
+  bool eip_stale_ = false;  // inline instructions ran since CpuState::eip was last stored
+
+  Address gpr(unsigned r) { return dword[rbx + L_.gpr + int(r) * 4]; }
+  Address gpr8(unsigned r) { return byte[rbx + L_.gpr + int(r & 3) * 4 + int(r >> 2)]; }
+
+  void add_retired(uint32_t n) {
+    if (n) add(qword[rbx + L_.retired], n);
+  }
+  void store_eip(uint32_t off) {
+    lea(eax, ptr[r12 + off]);
+    mov(dword[rbx + L_.eip], eax);
+  }
+  // Leave after `consumed` instructions with everything stored.
+  void exit_with(std::size_t consumed, uint32_t off) {
+    add_retired(pending_);
+    if (eip_stale_) store_eip(off);
+    mov(eax, uint32_t(consumed));
+    jmp(epilogue_, T_NEAR);
+  }
+
+  // Calls insn k's handler with CpuState as the interpreter's loop leaves it, then handles the
+  // result as the loop does. `pend` retired instructions are added first. On success the code
+  // goes on at the end (inline calls) or at `resume` after taking `pend` back (slow paths, so
+  // that both paths reach the join with the same count pending).
+  void call_handler(const Insn& in, std::size_t k, uint32_t start, uint32_t end, uint32_t pend,
+                    bool last, Label* resume) {
+    add_retired(pend);
+    store_eip(end);
+    mov(rdi, rbx);
+    mov(rsi, reinterpret_cast<uintptr_t>(&in));
+    mov(rax, reinterpret_cast<uintptr_t>(in.fn));
+    call(rax);
+    Label* fault = new_late_label();
+    cmp(al, kNoVector);
+    jne(*fault, T_NEAR);
+    late_.push_back([this, fault, k, start] {
+      L(*fault);
+      Label real;
+      cmp(al, kEipMovedVector);
+      jne(real);
+      add_retired(1);  // the loop counts the instruction and leaves after it
+      mov(eax, uint32_t(k + 1));
+      jmp(epilogue_, T_NEAR);
+      L(real);
+      mov(qword[rbp], rax);
+      store_eip(start);
+      mov(eax, uint32_t(k));
+      jmp(epilogue_, T_NEAR);
+    });
+    if (!last) {  // a code write retired blocks (maybe this one): stop after this instruction
+      Label* stop = new_late_label();
+      cmp(qword[r14], 0);
+      je(*stop, T_NEAR);
+      late_.push_back([this, stop, k] {
+        L(*stop);
+        add_retired(1);
+        mov(eax, uint32_t(k + 1));
+        jmp(epilogue_, T_NEAR);
+      });
+    }
+    if (resume) {
+      if (pend) sub(qword[rbx + L_.retired], pend);
+      jmp(*resume, T_NEAR);
+    }
+  }
+
+  std::vector<std::unique_ptr<Label>> labels_;
+  Label* new_late_label() {
+    labels_.push_back(std::make_unique<Label>());
+    return labels_.back().get();
+  }
+
+  void callout(const Insn& in, std::size_t k, uint32_t start, uint32_t end, bool last) {
+    call_handler(in, k, start, end, pending_, last, nullptr);
+    pending_ = 1;
+    eip_stale_ = false;
+  }
+
+  // An out-of-line handler call for insn k, joining at `join` with pending_ + 1 pending.
+  Label* slow_path(const Insn& in, std::size_t k, uint32_t start, uint32_t end, Label* join) {
+    Label* slow = new_late_label();
+    const uint32_t pend = pending_;
+    late_.push_back([this, &in, slow, k, start, end, pend, join] {
+      L(*slow);
+      call_handler(in, k, start, end, pend, false, join);
+    });
+    return slow;
+  }
+
+  // eax = the 32-bit offset of the memory operand.
+  void effective_offset(const Insn& in) {
+    const int32_t disp = int32_t(in.disp);
+    const bool b = in.base != kNoReg, x = in.index != kNoReg;
+    if (b) mov(eax, gpr(in.base));
+    if (x) mov(ecx, gpr(in.index));
+    if (b && x) lea(eax, ptr[rax + rcx * (1 << in.scale) + disp]);
+    else if (b) { if (disp) add(eax, disp); }
+    else if (x) lea(eax, ptr[rcx * (1 << in.scale) + disp]);
+    else mov(eax, uint32_t(in.disp));
+  }
+
+  // rdx = host pointer of `size` bytes at seg:eax for access `kind`, or a jump to `slow`.
+  // Exactly the fast handlers' host_ptr.
+  void host_pointer(const Insn& in, unsigned size, mmu::Access kind, Label& slow) {
+    const unsigned sg = in.seg;
+    movzx(ecx, word[rbx + L_.seg_attr[sg]]);
+    and_(ecx, SEG_P | SEG_CODE | SEG_DC | SEG_RW);
+    cmp(ecx, SEG_P | SEG_RW);
+    jne(slow, T_NEAR);
+    mov(ecx, eax);
+    if (size > 1) add(rcx, size - 1);
+    mov(edx, dword[rbx + L_.seg_limit[sg]]);
+    cmp(rcx, rdx);
+    ja(slow, T_NEAR);
+    mov(edx, eax);
+    add(edx, dword[rbx + L_.seg_base[sg]]);  // edx = linear address
+    xor_(ecx, ecx);
+    cmp(byte[rbx + L_.cpl], 3);
+    sete(cl);  // ecx = user
+    if (size > 1) {
+      Label aligned;
+      test(dl, size - 1);
+      jz(aligned);
+      test(ecx, ecx);
+      jz(aligned);
+      test(dword[rbx + L_.cr0], CR0_AM);
+      jz(aligned);
+      test(dword[rbx + L_.eflags], AC);
+      jnz(slow, T_NEAR);
+      L(aligned);
+    }
+    imul(ecx, ecx, 3 * kTlbKindBytes);
+    mov(esi, edx);
+    shr(esi, 12);
+    and_(esi, mmu::Tlb::kEntries - 1);
+    shl(esi, 4);
+    add(rsi, rcx);
+    lea(rsi, ptr[rbx + rsi + L_.tlb + int(unsigned(kind)) * kTlbKindBytes]);
+    lea(ecx, ptr[rdx + size - 1]);
+    and_(ecx, ~0xFFFu);
+    cmp(ecx, dword[rsi + offsetof(mmu::TlbEntry, tag)]);
+    jne(slow, T_NEAR);
+    add(rdx, qword[rsi + offsetof(mmu::TlbEntry, addend)]);  // edx was written 32-bit: zero-extended
+  }
+
+  // ecx = 1 when condition cc holds (cc 10/11, parity, is never asked: those are handler calls).
+  void condition(int cc) {
+    const Address res = dword[rbx + L_.result], aux = dword[rbx + L_.aux];
+    auto of = [&](const Reg32& r) {  // r = aux[31] ^ aux[30]
+      mov(r, aux);
+      mov(r8d, r);
+      shl(r8d, 1);
+      xor_(r, r8d);
+      shr(r, 31);
+    };
+    auto sf = [&](const Reg32& r) {  // r = result[31] ^ aux[0]
+      mov(r, res);
+      shr(r, 31);
+      mov(r8d, aux);
+      xor_(r, r8d);
+      and_(r, 1);
+    };
+    auto zf = [&](const Reg32& r) {
+      xor_(r, r);
+      cmp(res, 0);
+      sete(r.cvt8());
+    };
+    switch (cc >> 1) {
+      case 0: of(ecx); break;
+      case 1: mov(ecx, aux); shr(ecx, 31); break;
+      case 2: zf(ecx); break;
+      case 3: mov(ecx, aux); shr(ecx, 31); zf(edx); or_(ecx, edx); break;
+      case 4: sf(ecx); break;
+      case 6: sf(ecx); of(edx); xor_(ecx, edx); break;
+      case 7: sf(ecx); of(edx); xor_(ecx, edx); zf(edx); or_(ecx, edx); break;
+      default: break;
+    }
+    if (cc & 1) xor_(ecx, 1);
+  }
+
+  // Lazy flags of r = a op b (32-bit): r9d = a, r10d = b, eax = r on entry; stores the flags.
+  // Leaves rdx (a memory operand's host pointer) alone.
+  void alu_flags(int op) {
+    const Address res = dword[rbx + L_.result], aux = dword[rbx + L_.aux];
+    mov(res, eax);
+    if (op == sem::kAdd || op == sem::kAdc) {  // (a & b) | ((a | b) & ~r)
+      mov(ecx, r9d); and_(ecx, r10d);
+      mov(r8d, r9d); or_(r8d, r10d);
+      mov(r11d, eax); not_(r11d); and_(r8d, r11d);
+      or_(ecx, r8d);
+      and_(ecx, 0xC0000008u);
+      mov(aux, ecx);
+    } else if (op == sem::kSub || op == sem::kSbb || op == sem::kCmp) {  // (~a & b) | ((~a | b) & r)
+      mov(ecx, r9d); not_(ecx);
+      mov(r8d, ecx); and_(ecx, r10d);
+      or_(r8d, r10d); and_(r8d, eax);
+      or_(ecx, r8d);
+      and_(ecx, 0xC0000008u);
+      mov(aux, ecx);
+    } else {
+      mov(aux, 0);
+    }
+  }
+
+  // eax = r9d op r10d with flags; the result is eax.
+  void alu(int op) {
+    mov(eax, r9d);
+    switch (op) {
+      case sem::kAdd: add(eax, r10d); break;
+      case sem::kAdc: mov(ecx, dword[rbx + L_.aux]); shr(ecx, 31); add(eax, r10d); add(eax, ecx); break;
+      case sem::kSbb: mov(ecx, dword[rbx + L_.aux]); shr(ecx, 31); sub(eax, r10d); sub(eax, ecx); break;
+      case sem::kSub: case sem::kCmp: sub(eax, r10d); break;
+      case sem::kAnd: case sem::kTest: and_(eax, r10d); break;
+      case sem::kOr: or_(eax, r10d); break;
+      default: xor_(eax, r10d); break;
+    }
+    alu_flags(op);
+  }
+
+  static bool writes_back(int op) { return op != sem::kCmp && op != sem::kTest; }
+
+  void inline_insn(const Insn& in, const Plan& p, std::size_t k, uint32_t start, uint32_t end) {
+    // Out-of-line paths jump back here after the code is emitted: the label must outlive this.
+    Label& join = *new_late_label();
+    auto mem = [&](unsigned size, mmu::Access kind) {  // rdx = host pointer of the r/m operand
+      effective_offset(in);
+      host_pointer(in, size, kind, *slow_path(in, k, start, end, &join));
+    };
+    switch (p.kind) {
+      case Kind::Nop: break;
+      case Kind::MovRR:
+        if (in.opcode == 0x89) { mov(eax, gpr(in.reg)); mov(gpr(in.rm), eax); }
+        else { mov(eax, gpr(in.rm)); mov(gpr(in.reg), eax); }
+        break;
+      case Kind::MovRI: mov(gpr(in.opcode & 7), in.imm); break;
+      case Kind::MovLoad: mem(4, mmu::Access::Read); mov(eax, dword[rdx]); mov(gpr(in.reg), eax); break;
+      case Kind::MovStore: mem(4, mmu::Access::Write); mov(eax, gpr(in.reg)); mov(dword[rdx], eax); break;
+      case Kind::MovStoreImm: mem(4, mmu::Access::Write); mov(dword[rdx], in.imm); break;
+      case Kind::Lea: effective_offset(in); mov(gpr(in.reg), eax); break;
+      case Kind::AluGE:  // reg = reg op r/m
+        if (in.is_mem) { mem(4, mmu::Access::Read); mov(r10d, dword[rdx]); }
+        else mov(r10d, gpr(in.rm));
+        mov(r9d, gpr(in.reg));
+        alu(p.op);
+        if (writes_back(p.op)) mov(gpr(in.reg), eax);
+        break;
+      case Kind::AluEG:  // r/m = r/m op reg; a read-modify-write uses the write entry alone
+      case Kind::AluEI:
+        if (in.is_mem) {
+          mem(4, writes_back(p.op) ? mmu::Access::Write : mmu::Access::Read);
+          mov(r9d, dword[rdx]);
+        } else {
+          mov(r9d, gpr(in.rm));
+        }
+        if (p.kind == Kind::AluEG) mov(r10d, gpr(in.reg));
+        else mov(r10d, in.imm);
+        alu(p.op);
+        if (writes_back(p.op)) {
+          if (in.is_mem) mov(dword[rdx], eax);
+          else mov(gpr(in.rm), eax);
+        }
+        break;
+      case Kind::AluAI:
+        mov(r9d, gpr(EAX));
+        mov(r10d, in.imm);
+        alu(p.op);
+        if (writes_back(p.op)) mov(gpr(EAX), eax);
+        break;
+      case Kind::IncDec: {  // flags of a +/- 1, then CF put back (set_flags_inc / _dec)
+        const unsigned r = in.opcode & 7;
+        mov(r9d, gpr(r));
+        mov(r10d, 1);
+        mov(r13d, dword[rbx + L_.aux]);  // the old CF
+        alu(p.op ? sem::kSub : sem::kAdd);
+        mov(gpr(r), eax);
+        mov(ecx, dword[rbx + L_.aux]);
+        xor_(r13d, ecx);
+        and_(r13d, 0x80000000u);  // CF changed: flip aux[31] and aux[30] (keeps OF)
+        mov(edx, r13d);
+        shr(edx, 1);
+        or_(r13d, edx);
+        xor_(ecx, r13d);
+        mov(dword[rbx + L_.aux], ecx);
+        break;
+      }
+      case Kind::Shift: {
+        const unsigned cnt = (in.opcode == 0xD1 ? 1u : in.imm & 0xFF) & 31;
+        if (cnt == 0) break;  // nothing changes, flags included
+        mov(eax, gpr(in.rm));
+        mov(ecx, eax);
+        if (p.op == 4 || p.op == 6) {  // SHL/SAL: CF = last bit out, OF = msb(r) ^ CF
+          shr(ecx, 32 - cnt);
+          and_(ecx, 1);
+          shl(eax, cnt);
+          mov(edx, eax);
+          shr(edx, 31);
+          shl(ecx, 31);
+          shl(edx, 30);  // aux[30] = CF ^ OF = msb(r)
+          or_(ecx, edx);
+        } else if (p.op == 5) {  // SHR: OF = msb(x) for count 1, else 0
+          if (cnt > 1) shr(ecx, cnt - 1);
+          and_(ecx, 1);
+          if (cnt == 1) { mov(edx, eax); shr(edx, 31); xor_(edx, ecx); }
+          else mov(edx, ecx);
+          shr(eax, cnt);
+          shl(ecx, 31);
+          shl(edx, 30);
+          or_(ecx, edx);
+        } else {  // SAR: OF = 0
+          if (cnt > 1) sar(ecx, cnt - 1);
+          and_(ecx, 1);
+          mov(edx, ecx);
+          sar(eax, cnt);
+          shl(ecx, 31);
+          shl(edx, 30);
+          or_(ecx, edx);
+        }
+        mov(gpr(in.rm), eax);
+        mov(dword[rbx + L_.result], eax);
+        mov(dword[rbx + L_.aux], ecx);
+        break;
+      }
+      case Kind::Imul:  // CF = OF = the product does not fit; aux = CF << 31
+        if (in.is_mem) { mem(4, mmu::Access::Read); mov(r10d, dword[rdx]); }
+        else mov(r10d, gpr(in.rm));
+        mov(eax, gpr(in.reg));
+        imul(eax, r10d);
+        seto(cl);
+        movzx(ecx, cl);
+        shl(ecx, 31);
+        mov(gpr(in.reg), eax);
+        mov(dword[rbx + L_.result], eax);
+        mov(dword[rbx + L_.aux], ecx);
+        break;
+      case Kind::Movx: {
+        const unsigned bytes = p.op & 0xF;
+        const bool sx = p.op & 0x10;
+        if (in.is_mem) {
+          mem(bytes, mmu::Access::Read);
+          if (bytes == 1) { if (sx) movsx(eax, byte[rdx]); else movzx(eax, byte[rdx]); }
+          else { if (sx) movsx(eax, word[rdx]); else movzx(eax, word[rdx]); }
+        } else if (bytes == 1) {
+          if (sx) movsx(eax, gpr8(in.rm)); else movzx(eax, gpr8(in.rm));
+        } else {
+          if (sx) movsx(eax, word[rbx + L_.gpr + int(in.rm) * 4]);
+          else movzx(eax, word[rbx + L_.gpr + int(in.rm) * 4]);
+        }
+        mov(gpr(in.reg), eax);
+        break;
+      }
+      case Kind::Cmov: {  // the source is read whatever the condition (and may fault)
+        if ((p.op >> 1) == 5) { callout(in, k, start, end, false); return; }
+        if (in.is_mem) { mem(4, mmu::Access::Read); mov(r10d, dword[rdx]); }
+        else mov(r10d, gpr(in.rm));
+        condition(p.op);
+        Label no;
+        test(ecx, ecx);
+        jz(no);
+        mov(gpr(in.reg), r10d);
+        L(no);
+        break;
+      }
+      case Kind::Setcc:
+        if ((p.op >> 1) == 5) { callout(in, k, start, end, false); return; }
+        condition(p.op);
+        mov(gpr8(in.rm), cl);
+        break;
+      case Kind::Jcc: {  // not taken: inline; taken: the handler jumps (CS limit, 16-bit wrap)
+        if ((p.op >> 1) == 5) { callout(in, k, start, end, false); return; }
+        condition(p.op);
+        test(ecx, ecx);
+        jnz(*slow_path(in, k, start, end, &join), T_NEAR);
+        break;
+      }
+      case Kind::Call: break;
+    }
+    L(join);
+    ++pending_;
+    eip_stale_ = true;
+  }
+};
+
+}  // namespace
+
+Translator::Translator(std::size_t code_bytes, bool inline_forms)
+    : mem_(code_bytes), inline_forms_(inline_forms) {}
+
+void Translator::reset() {
+  mem_.clear();
+  full_ = false;
+  stats_.code_bytes = 0;
+  ++stats_.resets;
+}
+
+HostCode Translator::translate(const Vcpu& v, const Block& b) {
+  if (full_ || !mem_.ok() || b.insns.empty()) return nullptr;
+  // Worst case about 400 bytes an instruction; a block that does not fit ends the filling.
+  const std::size_t budget = b.insns.size() * 512 + 256;
+  if (mem_.left() < budget) {
+    full_ = true;
+    return nullptr;
+  }
+  static_assert(sizeof(void*) == 8);
+  const Layout lay(v);
+  try {
+    Emitter e(budget, mem_.cursor(), lay, inline_forms_);
+    BlockTranslator::Stats st = stats_;
+    e.block(b, st);
+    auto code = reinterpret_cast<HostCode>(const_cast<uint8_t*>(e.getCode()));
+    mem_.commit(e.getSize());
+    stats_ = st;
+    ++stats_.blocks;
+    stats_.code_bytes = mem_.used();
+    return code;
+  } catch (const Xbyak::Error&) {
+    full_ = true;  // did not fit after all: start over at the next flush
+    return nullptr;
+  }
+}
+
+}  // namespace vmlab::bt
