@@ -227,7 +227,8 @@ ParseResult parse_command_line(int argc, const char* const* argv, std::FILE* out
   app.add_flag("-S", cmd.start_paused, "start with the CPU stopped: wait for gdb's continue or the monitor's cont");
   app.add_flag("--no-reboot", m.no_reboot, "exit with status 3 on a triple fault instead of rebooting");
   app.add_option("--smp", smp, "number of CPUs, 1 to 8 (default 1); QEMU's cpus=N form too");
-  app.add_option("--backend", m.backend, "execution technique: interp (default) or kvm; bt and trap are planned");
+  app.add_option("--backend", m.backend,
+                 "execution technique: interp (default), bt (binary translation) or kvm; trap is planned");
   bool enable_kvm = false;
   std::string accel;
   app.add_flag("--enable-kvm", enable_kvm, "QEMU spelling of --backend kvm");
@@ -254,6 +255,10 @@ ParseResult parse_command_line(int argc, const char* const* argv, std::FILE* out
   app.add_flag("--no-fast-handlers", no_fast_handlers,
                "speed-trick off switch: only the general instruction handlers, no fast variants");
   app.add_flag("--no-tlb", no_tlb, "speed-trick off switch: no software TLB, every access translates");
+  app.add_option("--bt-hot-runs", m.bt_hot_runs,
+                 "--backend bt: runs of a cached block before it becomes host code (default 16; 1 "
+                 "translates every block at once, as the tests do)")
+      ->check(CLI::Range(1u, 1000000u));
   std::string kvm_threads = "on";
   app.add_option("--kvm-threads", kvm_threads,
                  "-smp N on --backend kvm: on (default) = one host thread per vCPU in one VM; off = "
@@ -389,6 +394,8 @@ ParseResult parse_command_line(int argc, const char* const* argv, std::FILE* out
   m.interp_branch_blocks = !no_branch_blocks;
   m.interp_fast_handlers = !no_fast_handlers;
   m.tlb = !no_tlb;
+  if (app.count("--bt-hot-runs") && m.backend != "bt")
+    return fail(fmt::format("--bt-hot-runs is a --backend bt setting; add --backend bt (now {})", m.backend));
   m.kvm_threads = kvm_threads == "on";
   if (m.kvm_irqchip == "kernel" && m.backend != "kvm")
     return fail(fmt::format("--kvm-irqchip kernel needs --backend kvm (the in-kernel irqchip is "

@@ -1,4 +1,4 @@
-// The monitor's `backend [interp|kvm]`: shows or switches the running machine's execution
+// The monitor's `backend [interp|bt|kvm]`: shows or switches the running machine's execution
 // technique (Machine::switch_backend). Registered by Monitor's constructor.
 #pragma once
 #include "machine/machine.h"

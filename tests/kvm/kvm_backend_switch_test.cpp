@@ -149,13 +149,13 @@ TEST_CASE("kvm_monitor_backend_refusals_leave_the_technique_unchanged") {
   Machine m(cfg, machine::make_execution_core(cfg));
   ui::Monitor mon(m);
   boot_guest(m);
-  CHECK(mon.execute("backend") == "backend: interp (switch with: backend interp|kvm)\n");
+  CHECK(mon.execute("backend") == "backend: interp (switch with: backend interp|bt|kvm)\n");
   CHECK(mon.execute("backend interp") == "backend: already running on interp\n");
   const std::string det = mon.execute("backend kvm");
   CHECK(det.find("--deterministic cannot be used with --backend kvm") != std::string::npos);
   CHECK(det.find("still running on interp") != std::string::npos);
   CHECK(mon.execute("backend bogus").find("unknown technique") != std::string::npos);
-  CHECK(mon.execute("backend bt").find("not implemented yet") != std::string::npos);
+  CHECK(mon.execute("backend trap").find("not implemented yet") != std::string::npos);
   CHECK(mon.execute("backend a b").find("usage: backend") == 0);
   CHECK(std::string(m.core().name()) == "interp");
   CHECK(m.config().backend == "interp");
