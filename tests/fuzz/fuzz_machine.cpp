@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "bt/translator.h"
 #include "cpu/cpu_state.h"
 #include "cpu/flags.h"
 #include "cpu/interpreter.h"
@@ -90,7 +91,8 @@ struct FuzzMachine::Impl {
   cpu::Interpreter core;
   RunWatchdog dog{kHangSeconds};
 
-  explicit Impl(cpu::Interpreter::Options o) : core(o) {}
+  Impl(cpu::Interpreter::Options o, bool bt)
+      : core(o, bt ? std::make_unique<bt::Translator>(size_t(256) << 10) : nullptr) {}
 
   void write(uint32_t pa, const void* p, size_t n) {
     (void)mem.write_phys(pa, std::span<const uint8_t>(static_cast<const uint8_t*>(p), n));
@@ -248,7 +250,8 @@ struct FuzzMachine::Impl {
   }
 };
 
-FuzzMachine::FuzzMachine(cpu::Interpreter::Options o) : m_(std::make_unique<Impl>(o)) {
+FuzzMachine::FuzzMachine(cpu::Interpreter::Options o, bool binary_translation)
+    : m_(std::make_unique<Impl>(o, binary_translation)) {
   m_->mem.set_a20(true);
   m_->mem.set_code_write_listener([this](uint64_t page) {
     m_->core.invalidate_code_page(page);
@@ -257,6 +260,8 @@ FuzzMachine::FuzzMachine(cpu::Interpreter::Options o) : m_(std::make_unique<Impl
 }
 
 FuzzMachine::~FuzzMachine() = default;
+
+const cpu::BlockTranslator* FuzzMachine::translator() const { return m_->core.translator(); }
 
 const cpu::CpuState& FuzzMachine::state() const { return m_->vcpu.s; }
 

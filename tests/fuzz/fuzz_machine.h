@@ -52,8 +52,9 @@ struct RunResult {
 
 class FuzzMachine {
  public:
-  // `o`: the interpreter's speed tricks, so runs with and without one can be compared.
-  explicit FuzzMachine(cpu::Interpreter::Options o = {});
+  // `o`: the interpreter's speed tricks, so runs with and without one can be compared;
+  // `binary_translation`: the core is --backend bt's (o.hot_runs decides when blocks translate).
+  explicit FuzzMachine(cpu::Interpreter::Options o = {}, bool binary_translation = false);
   ~FuzzMachine();
   FuzzMachine(const FuzzMachine&) = delete;
   FuzzMachine& operator=(const FuzzMachine&) = delete;
@@ -65,6 +66,7 @@ class FuzzMachine {
   // The random code of the last run (for failure reports) and the final CPU state.
   const std::vector<uint8_t>& last_code() const { return code_; }
   const cpu::CpuState& state() const;
+  const cpu::BlockTranslator* translator() const;  // bt's, or nullptr
   uint64_t code_base(FuzzMode mode) const;
 
  private:
