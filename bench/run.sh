@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# Benchmark harness: runs the benchmark guests on vmlab (interpreter) and on QEMU (TCG), best
-# of 3 wall-clock runs each, subtracts the start-up cost measured with the same guest built
-# for 0 iterations, and prints a table plus machine-readable lines:
-#   interp_mips=N  qemu_tcg_mips=N  ratio_vmlab_over_qemu=X
+# Benchmark harness: runs the benchmark guests on vmlab (interpreter, and binary translation as
+# row `bt`) and on QEMU (TCG), best of 3 wall-clock runs each, subtracts the start-up cost
+# measured with the same guest built for 0 iterations, and prints a table plus machine-readable
+# lines:
+#   interp_mips=N  bt_mips=N  qemu_tcg_mips=N  ratio_vmlab_over_qemu=X  ratio_bt_over_qemu=X
 #
 #   bash bench/run.sh BUILD_DIR            # full run (~1-2 s of work per QEMU run)
 #   bash bench/run.sh BUILD_DIR --quick    # tiny counts: checks the harness works
-# Iteration counts (env): VMLAB_ITERS (cpu_loop on vmlab, default 20000000),
+# Iteration counts (env): VMLAB_ITERS (cpu_loop on vmlab, default 20000000), BT_ITERS (on bt,
+# 50000000),
 # QEMU_ITERS (default 150000000), VMLAB_ROUNDS / QEMU_ROUNDS (mem_paging, 1000 / 2000).
 # The guests get them through the multiboot command line (-append iters=N / rounds=N);
 # cpu_loop executes exactly 13*N + N/2 + 18 instructions (bench/cpu_loop/loop.S).
@@ -18,11 +20,12 @@ qemu=$(command -v qemu-system-i386 || true)
 bench=$build/bench
 runs=3
 VMLAB_ITERS=${VMLAB_ITERS:-20000000}
+BT_ITERS=${BT_ITERS:-50000000}
 QEMU_ITERS=${QEMU_ITERS:-150000000}
 VMLAB_ROUNDS=${VMLAB_ROUNDS:-1000}
 QEMU_ROUNDS=${QEMU_ROUNDS:-2000}
 if [ "$quick" = "--quick" ]; then
-  VMLAB_ITERS=200000 QEMU_ITERS=2000000 VMLAB_ROUNDS=2 QEMU_ROUNDS=20 runs=1
+  VMLAB_ITERS=200000 BT_ITERS=200000 QEMU_ITERS=2000000 VMLAB_ROUNDS=2 QEMU_ROUNDS=20 runs=1
 fi
 common=(-display none -serial stdio -device isa-debug-exit,iobase=0xf4,iosize=0x04 -no-reboot)
 
@@ -35,6 +38,10 @@ done
 # passed (exit status 1 = it wrote 0 to port 0xf4).
 out_dir=$(mktemp -d)
 trap 'rm -rf "$out_dir"' EXIT
+# vmlab --backend bt as one executable, so every helper below takes it like the others.
+vmlab_bt=$out_dir/vmlab-bt
+printf '#!/bin/sh\nexec "%s" --backend bt "$@"\n' "$(realpath "$vmlab" 2>/dev/null || echo "$vmlab")" > "$vmlab_bt"
+chmod +x "$vmlab_bt"
 run_once() {
   local emu=$1 elf=$2 append=$3 out=$out_dir/out.$RANDOM
   local args=("${common[@]}")
@@ -88,6 +95,8 @@ ok_vmlab_cpu=0 ok_qemu_cpu=0
 if [ $have_vmlab = 1 ]; then
   measure cpu vmlab "$vmlab" "$bench/cpu_loop/bench_cpu_loop.elf" "$bench/cpu_loop/bench_cpu_loop_empty.elf" "iters=$VMLAB_ITERS" && ok_vmlab_cpu=1
   measure mem vmlab "$vmlab" "$bench/mem_paging/bench_mem_paging.elf" "$bench/mem_paging/bench_mem_paging_empty.elf" "rounds=$VMLAB_ROUNDS"
+  measure cpu bt "$vmlab_bt" "$bench/cpu_loop/bench_cpu_loop.elf" "$bench/cpu_loop/bench_cpu_loop_empty.elf" "iters=$BT_ITERS"
+  measure mem bt "$vmlab_bt" "$bench/mem_paging/bench_mem_paging.elf" "$bench/mem_paging/bench_mem_paging_empty.elf" "rounds=$VMLAB_ROUNDS"
 fi
 if [ -n "$qemu" ]; then
   measure cpu qemu "$qemu" "$bench/cpu_loop/bench_cpu_loop.elf" "$bench/cpu_loop/bench_cpu_loop_empty.elf" "iters=$QEMU_ITERS" && ok_qemu_cpu=1
@@ -111,11 +120,11 @@ if [ $have_vmlab = 1 ]; then
     insns_per_round=$(awk -v w="$i_work" -v b="$i_base" -v r="$VMLAB_ROUNDS" 'BEGIN{printf "%.3f", (w-b)/r}')
   fi
 fi
-rounds_of() { [ "$1" = vmlab ] && echo "$VMLAB_ROUNDS" || echo "$QEMU_ROUNDS"; }
+rounds_of() { [ "$1" = qemu ] && echo "$QEMU_ROUNDS" || echo "$VMLAB_ROUNDS"; }
 
 printf '\n%-11s %-6s %12s %9s %9s %9s %14s %12s\n' benchmark emu work best_s start_s net_s rate mips
 for name in cpu mem; do
-  for label in vmlab qemu; do
+  for label in vmlab bt qemu; do
     [ -n "${res[$name.$label.wall]:-}" ] || continue
     if [ $name = cpu ]; then
       work=${res[$name.$label.insns]}
@@ -150,11 +159,18 @@ if [ $ok_vmlab_cpu = 1 ] && [ $ok_qemu_cpu = 1 ]; then
   [ "$a" = "$b" ] && echo "checksum_match=yes" || echo "checksum_match=no (vmlab $a, qemu $b)"
 fi
 echo "interp_mips=${res[cpu.vmlab.rate]:-unavailable}"
+echo "bt_mips=${res[cpu.bt.rate]:-unavailable}"
 echo "qemu_tcg_mips=${res[cpu.qemu.rate]:-unavailable}"
 echo "interp_paging_mips=${res[mem.vmlab.mips]:-unavailable}"
+echo "bt_paging_mips=${res[mem.bt.mips]:-unavailable}"
 echo "qemu_tcg_paging_mips=${res[mem.qemu.mips]:-unavailable}"
 if [ -n "${res[cpu.vmlab.rate]:-}" ] && [ -n "${res[cpu.qemu.rate]:-}" ]; then
   echo "ratio_vmlab_over_qemu=$(awk -v a="${res[cpu.vmlab.rate]}" -v b="${res[cpu.qemu.rate]}" 'BEGIN{printf "%.4f", a/b}')"
 else
   echo "ratio_vmlab_over_qemu=unavailable"
+fi
+if [ -n "${res[cpu.bt.rate]:-}" ] && [ -n "${res[cpu.qemu.rate]:-}" ]; then
+  echo "ratio_bt_over_qemu=$(awk -v a="${res[cpu.bt.rate]}" -v b="${res[cpu.qemu.rate]}" 'BEGIN{printf "%.4f", a/b}')"
+else
+  echo "ratio_bt_over_qemu=unavailable"
 fi
