@@ -93,7 +93,11 @@ static_assert(sizeof(Fault) == 8, "a handler's Fault comes back in rax");
 enum class Kind {
   Call, Nop, MovRR, MovRI, MovLoad, MovStore, MovStoreImm, Lea, AluGE, AluEG, AluEI, AluAI,
   IncDec, Shift, Imul, Movx, Cmov, Setcc, Jcc,
+  Push, PushImm, Pop, JmpRel, CallRel, Ret,  // 32-bit stack and operand size
 };
+
+// The control transfers that end a block: inline only as its last instruction.
+bool ends_block(Kind k) { return k == Kind::JmpRel || k == Kind::CallRel || k == Kind::Ret; }
 
 struct Plan {
   Kind kind = Kind::Call;
@@ -120,6 +124,12 @@ Plan plan_for(const Insn& i) {
   if (i.map != 0) return {};
   if (op >= 0x70 && op <= 0x7F) return {Kind::Jcc, int(op & 15)};
   if (!i.op32) return {};
+  if (op >= 0x50 && op <= 0x57) return {Kind::Push};
+  if (op >= 0x58 && op <= 0x5F) return {Kind::Pop};
+  if (op == 0x68 || op == 0x6A) return {Kind::PushImm};
+  if (op == 0xE9 || op == 0xEB) return {Kind::JmpRel};
+  if (op == 0xE8) return {Kind::CallRel};
+  if (op == 0xC3) return {Kind::Ret};
   if (op < 0x40) {
     switch (op & 7) {
       case 1: return {Kind::AluEG, int(op >> 3)};
@@ -161,7 +171,8 @@ class Emitter : public CodeGenerator {
       const Insn& in = b.insns[k];
       const uint32_t start = off;
       off += in.len;
-      const Plan p = inline_ ? plan_for(in) : Plan{};
+      Plan p = inline_ ? plan_for(in) : Plan{};
+      if (ends_block(p.kind) && k + 1 != n) p = {};
       if (p.kind == Kind::Call) {
         callout(in, k, start, off, k + 1 == n);
         ++st.insns_callout;
@@ -201,6 +212,27 @@ class Emitter : public CodeGenerator {
     lea(eax, ptr[r12 + off]);
     mov(dword[rbx + L_.eip], eax);
   }
+  // Leave after instruction k, a control transfer to the EIP in `target` (checked against the
+  // CS limit already), with everything stored.
+  void exit_to(const Reg32& target, std::size_t k) {
+    mov(dword[rbx + L_.eip], target);
+    add_retired(pending_ + 1);
+    mov(eax, uint32_t(k + 1));
+    jmp(epilogue_, T_NEAR);
+  }
+  // eax = the branch target EIP of a relative transfer that ends at `end`; `slow` when it is past
+  // the CS limit (the handler then raises #GP).
+  void branch_target(const Insn& in, uint32_t end, Label& slow) {
+    lea(eax, ptr[r12 + int32_t(end + in.imm)]);
+    cmp(eax, dword[rbx + L_.seg_limit[CS]]);
+    ja(slow, T_NEAR);
+  }
+  // `slow` unless SS is a 32-bit stack (SS.B): then ESP needs no masking, as in the fast handlers.
+  void need_stack32(Label& slow) {
+    test(word[rbx + L_.seg_attr[SS]], SEG_DB);
+    jz(slow, T_NEAR);
+  }
+
   // Leave after `consumed` instructions with everything stored.
   void exit_with(std::size_t consumed, uint32_t off) {
     add_retired(pending_);
@@ -292,8 +324,7 @@ class Emitter : public CodeGenerator {
 
   // rdx = host pointer of `size` bytes at seg:eax for access `kind`, or a jump to `slow`.
   // Exactly the fast handlers' host_ptr.
-  void host_pointer(const Insn& in, unsigned size, mmu::Access kind, Label& slow) {
-    const unsigned sg = in.seg;
+  void host_pointer(unsigned sg, unsigned size, mmu::Access kind, Label& slow) {
     movzx(ecx, word[rbx + L_.seg_attr[sg]]);
     and_(ecx, SEG_P | SEG_CODE | SEG_DC | SEG_RW);
     cmp(ecx, SEG_P | SEG_RW);
@@ -415,7 +446,7 @@ class Emitter : public CodeGenerator {
     Label& join = *new_late_label();
     auto mem = [&](unsigned size, mmu::Access kind) {  // rdx = host pointer of the r/m operand
       effective_offset(in);
-      host_pointer(in, size, kind, *slow_path(in, k, start, end, &join));
+      host_pointer(in.seg, size, kind, *slow_path(in, k, start, end, &join));
     };
     switch (p.kind) {
       case Kind::Nop: break;
@@ -556,12 +587,84 @@ class Emitter : public CodeGenerator {
         condition(p.op);
         mov(gpr8(in.rm), cl);
         break;
-      case Kind::Jcc: {  // not taken: inline; taken: the handler jumps (CS limit, 16-bit wrap)
+      case Kind::Jcc: {  // taken with a 16-bit operand size (target wraps): the handler jumps
         if ((p.op >> 1) == 5) { callout(in, k, start, end, false); return; }
+        Label* slow = slow_path(in, k, start, end, &join);
         condition(p.op);
         test(ecx, ecx);
-        jnz(*slow_path(in, k, start, end, &join), T_NEAR);
+        if (!in.op32) {
+          jnz(*slow, T_NEAR);
+          break;
+        }
+        Label* taken = new_late_label();
+        jnz(*taken, T_NEAR);
+        late_.push_back([this, &in, taken, slow, k, end, pend = pending_] {
+          L(*taken);
+          branch_target(in, end, *slow);
+          const uint32_t keep = pending_;
+          pending_ = pend;
+          exit_to(eax, k);
+          pending_ = keep;
+        });
         break;
+      }
+      case Kind::Push:
+      case Kind::PushImm: {  // PUSH ESP pushes the value before the push
+        Label& slow = *slow_path(in, k, start, end, &join);
+        need_stack32(slow);
+        mov(eax, gpr(ESP));
+        sub(eax, 4);
+        host_pointer(SS, 4, mmu::Access::Write, slow);
+        if (p.kind == Kind::Push) { mov(ecx, gpr(in.opcode & 7)); mov(dword[rdx], ecx); }
+        else mov(dword[rdx], in.imm);
+        mov(gpr(ESP), eax);
+        break;
+      }
+      case Kind::Pop: {  // ESP moves first, so POP ESP leaves the popped value in ESP
+        Label& slow = *slow_path(in, k, start, end, &join);
+        need_stack32(slow);
+        mov(eax, gpr(ESP));
+        host_pointer(SS, 4, mmu::Access::Read, slow);
+        mov(ecx, dword[rdx]);
+        add(eax, 4);
+        mov(gpr(ESP), eax);
+        mov(gpr(in.opcode & 7), ecx);
+        break;
+      }
+      case Kind::JmpRel:
+      case Kind::CallRel:
+      case Kind::Ret: {
+        // The handler path (a check failed) sets EIP itself and joins below, for the block's end.
+        Label& slow = *slow_path(in, k, start, end, &join);
+        if (p.kind == Kind::JmpRel) {
+          branch_target(in, end, slow);
+          exit_to(eax, k);
+        } else if (p.kind == Kind::CallRel) {
+          need_stack32(slow);
+          branch_target(in, end, slow);
+          mov(eax, gpr(ESP));
+          sub(eax, 4);
+          host_pointer(SS, 4, mmu::Access::Write, slow);
+          lea(ecx, ptr[r12 + int32_t(end)]);
+          mov(dword[rdx], ecx);
+          mov(gpr(ESP), eax);
+          lea(eax, ptr[r12 + int32_t(end + in.imm)]);
+          exit_to(eax, k);
+        } else {
+          need_stack32(slow);
+          mov(eax, gpr(ESP));
+          host_pointer(SS, 4, mmu::Access::Read, slow);
+          mov(ecx, dword[rdx]);
+          cmp(ecx, dword[rbx + L_.seg_limit[CS]]);
+          ja(slow, T_NEAR);
+          add(eax, 4);
+          mov(gpr(ESP), eax);
+          exit_to(ecx, k);
+        }
+        L(join);
+        ++pending_;
+        eip_stale_ = false;
+        return;
       }
       case Kind::Call: break;
     }

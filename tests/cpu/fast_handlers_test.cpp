@@ -4,7 +4,8 @@
 // CALL/RET, REP MOVS/STOS) run twice, with
 // Interpreter::Options::fast_handlers on and off, in settings that send the fast path to its
 // fallback in different ways: flat ring 0, ring 3 under paging with read-only pages, a segment
-// with a base and a short limit (#GP), #AC at ring 3, and stores into the code page. Registers,
+// with a base and a short limit (#GP) and a short CS limit, #AC at ring 3, stores into the code
+// page, and a 16-bit stack. bt (--backend bt) runs them a third time. Registers,
 // flags, EIP, the exit and the data and code memory must be identical.
 #include <doctest/doctest.h>
 
@@ -147,6 +148,17 @@ struct Gen {
         b(0x5E);
         break;
       }
+      case 10:  // PUSH imm32 / imm8 (sign-extended), POP reg
+        if (pick(2)) { b(0x68); d32(uint32_t(rng())); } else { b(0x6A); b(uint8_t(pick(256))); }
+        b(uint8_t(0x58 + kDest32[pick(5)]));
+        break;
+      case 11: {  // Jcc (rel8 or rel32) over a MOV reg, reg: taken or not, in the middle of a block
+        const uint8_t mov = uint8_t(0xC0 | (kDest32[pick(5)] << 3) | kDest32[pick(5)]);
+        if (pick(2)) { b(uint8_t(0x70 + pick(16))); b(0x02); }
+        else { b(0x0F); b(uint8_t(0x80 + pick(16))); d32(2); }
+        b(0x89); b(mov);
+        break;
+      }
       default: {  // a conditional branch over nothing: reads the flags the fast handlers left
         b(uint8_t(0x70 + pick(16))); b(0x00);
         b(0x0F); b(uint8_t(0x40 + pick(16))); b(uint8_t(0xC0 | (kDest32[pick(5)] << 3) | pick(8)));  // CMOVcc
@@ -163,7 +175,7 @@ std::vector<uint8_t> program(uint32_t seed, unsigned n) {
   return g.out;
 }
 
-enum class Setting { FlatRing0, PagedRing3, ShortSegment, AlignmentCheck, WritesToCode };
+enum class Setting { FlatRing0, PagedRing3, ShortSegment, AlignmentCheck, WritesToCode, Stack16 };
 
 void setup(TestMachine& m, Setting s, uint32_t seed) {
   m.flat32();
@@ -201,6 +213,11 @@ void setup(TestMachine& m, Setting s, uint32_t seed) {
     }
     case Setting::ShortSegment:
       m.v.s.seg[DS] = SegmentCache{0x10, 0x1000, kData + 0x180, 0x0493};
+      // and a CS limit inside the program: fetches, jumps and returns past it are #GP
+      m.v.s.seg[CS].limit = kCode + 0x400 + (seed & 0x1FF);
+      break;
+    case Setting::Stack16:  // a 16-bit stack (SS.B = 0): the stack forms take their general path
+      m.v.s.seg[SS] = SegmentCache{0x10, 0x30000, 0xFFFF, 0x0093};
       break;
     case Setting::WritesToCode:
       m.v.s.gpr[EBP] = kCode;  // [ebp+...] stores land in the code being run
@@ -239,7 +256,7 @@ Outcome run(Setting s, uint32_t seed, const std::vector<uint8_t>& code, Core c) 
 TEST_CASE("fast_handlers_and_bt_give_what_the_general_handlers_give") {
   unsigned ran_to_the_end = 0;  // in the settings without a deliberate fault
   for (Setting s : {Setting::FlatRing0, Setting::PagedRing3, Setting::ShortSegment,
-                    Setting::AlignmentCheck, Setting::WritesToCode}) {
+                    Setting::AlignmentCheck, Setting::WritesToCode, Setting::Stack16}) {
     for (uint32_t seed = 1; seed <= 40; ++seed) {
       CAPTURE(int(s));
       CAPTURE(seed);
