@@ -166,13 +166,27 @@ class Emitter : public CodeGenerator {
     mov(r14, rdx);
     mov(r12d, dword[rbx + L_.eip]);
     const std::size_t n = b.insns.size();
+    std::vector<Plan> plans(n);
+    for (std::size_t k = 0; k < n; ++k) {
+      plans[k] = inline_ ? plan_for(b.insns[k]) : Plan{};
+      if (ends_block(plans[k].kind) && k + 1 != n) plans[k] = {};
+      segs_ |= segments_used(b.insns[k], plans[k].kind);
+    }
+    if (segs_) {  // not in the state inline memory accesses assume: the interpreter runs it
+      Label* declined = new_late_label();
+      guard(*declined);
+      late_.push_back([this, declined] {
+        L(*declined);
+        mov(rax, kHostCodeDeclined);
+        jmp(epilogue_, T_NEAR);
+      });
+    }
     uint32_t off = 0;
     for (std::size_t k = 0; k < n; ++k) {
       const Insn& in = b.insns[k];
       const uint32_t start = off;
       off += in.len;
-      Plan p = inline_ ? plan_for(in) : Plan{};
-      if (ends_block(p.kind) && k + 1 != n) p = {};
+      const Plan p = plans[k];
       if (p.kind == Kind::Call) {
         callout(in, k, start, off, k + 1 == n);
         ++st.insns_callout;
@@ -199,6 +213,7 @@ class Emitter : public CodeGenerator {
   bool inline_;
   Label epilogue_;
   std::vector<std::function<void()>> late_;
+  uint32_t segs_ = 0;     // segments (bit per register) that inline memory accesses use
   uint32_t pending_ = 0;  // instructions retired but not yet added to CpuState
   bool eip_stale_ = false;  // inline instructions ran since CpuState::eip was last stored
 
@@ -212,6 +227,50 @@ class Emitter : public CodeGenerator {
     lea(eax, ptr[r12 + off]);
     mov(dword[rbx + L_.eip], eax);
   }
+  // The segments an inline instruction's memory accesses go through.
+  static uint32_t segments_used(const Insn& in, Kind k) {
+    switch (k) {
+      case Kind::Call: case Kind::Nop: case Kind::MovRR: case Kind::MovRI: case Kind::Lea:
+      case Kind::AluAI: case Kind::IncDec: case Kind::Shift: case Kind::Setcc: case Kind::Jcc:
+      case Kind::JmpRel:
+        return 0;
+      case Kind::Push: case Kind::PushImm: case Kind::Pop: case Kind::CallRel: case Kind::Ret:
+        return 1u << SS;
+      default:
+        return in.is_mem ? 1u << in.seg : 0;
+    }
+  }
+
+  // The state inline memory accesses are made for, checked where the block starts: every
+  // segment in segs_ is a present, writable, expand-up data segment with a 4 GiB limit, and no
+  // #AC is possible. Then an access needs only its offset's wrap past 4 GiB checked, besides the
+  // TLB. Sets r15 = the TLB entries of the current privilege (user or supervisor). Else `fail`.
+  // It holds for the whole block: what changes segments, CPL, CR0 or EFLAGS.AC at ring 3 is a
+  // non-Plain instruction (cpu/decode/opcodes.def), and those end a decoded block.
+  void guard(Label& fail) {
+    for (unsigned sg = 0; sg < kNumSegRegs; ++sg) {
+      if (!(segs_ & (1u << sg))) continue;
+      movzx(ecx, word[rbx + L_.seg_attr[sg]]);
+      and_(ecx, SEG_P | SEG_CODE | SEG_DC | SEG_RW);
+      cmp(ecx, SEG_P | SEG_RW);
+      jne(fail, T_NEAR);
+      cmp(dword[rbx + L_.seg_limit[sg]], -1);
+      jne(fail, T_NEAR);
+    }
+    Label supervisor, user;
+    xor_(ecx, ecx);
+    cmp(byte[rbx + L_.cpl], 3);
+    jne(supervisor);
+    test(dword[rbx + L_.cr0], CR0_AM);
+    jz(user);
+    test(dword[rbx + L_.eflags], AC);
+    jnz(fail, T_NEAR);
+    L(user);
+    mov(ecx, 3 * kTlbKindBytes);
+    L(supervisor);
+    lea(r15, ptr[rbx + rcx + L_.tlb]);
+  }
+
   // Leave after instruction k, a control transfer to the EIP in `target` (checked against the
   // CS limit already), with everything stored.
   void exit_to(const Reg32& target, std::size_t k) {
@@ -323,46 +382,27 @@ class Emitter : public CodeGenerator {
   }
 
   // rdx = host pointer of `size` bytes at seg:eax for access `kind`, or a jump to `slow`.
-  // Exactly the fast handlers' host_ptr.
+  // What the fast handlers' host_ptr checks, under guard(): the segment's checks hold already
+  // (limit 4 GiB: only an offset whose last byte wraps past it is out), no #AC is possible,
+  // and r15 points at this privilege's TLB entries. The compare of the last byte's page with the
+  // tag of the first byte's slot checks both bytes' pages at once, as host_ptr's does.
   void host_pointer(unsigned sg, unsigned size, mmu::Access kind, Label& slow) {
-    movzx(ecx, word[rbx + L_.seg_attr[sg]]);
-    and_(ecx, SEG_P | SEG_CODE | SEG_DC | SEG_RW);
-    cmp(ecx, SEG_P | SEG_RW);
-    jne(slow, T_NEAR);
-    mov(ecx, eax);
-    if (size > 1) add(rcx, size - 1);
-    mov(edx, dword[rbx + L_.seg_limit[sg]]);
-    cmp(rcx, rdx);
-    ja(slow, T_NEAR);
+    if (size > 1) {
+      cmp(eax, uint32_t(0xFFFFFFFFu - (size - 1)));
+      ja(slow, T_NEAR);
+    }
     mov(edx, eax);
     add(edx, dword[rbx + L_.seg_base[sg]]);  // edx = linear address
-    xor_(ecx, ecx);
-    cmp(byte[rbx + L_.cpl], 3);
-    sete(cl);  // ecx = user
-    if (size > 1) {
-      Label aligned;
-      test(dl, size - 1);
-      jz(aligned);
-      test(ecx, ecx);
-      jz(aligned);
-      test(dword[rbx + L_.cr0], CR0_AM);
-      jz(aligned);
-      test(dword[rbx + L_.eflags], AC);
-      jnz(slow, T_NEAR);
-      L(aligned);
-    }
-    imul(ecx, ecx, 3 * kTlbKindBytes);
     mov(esi, edx);
     shr(esi, 12);
     and_(esi, mmu::Tlb::kEntries - 1);
     shl(esi, 4);
-    add(rsi, rcx);
-    lea(rsi, ptr[rbx + rsi + L_.tlb + int(unsigned(kind)) * kTlbKindBytes]);
     lea(ecx, ptr[rdx + size - 1]);
     and_(ecx, ~0xFFFu);
-    cmp(ecx, dword[rsi + offsetof(mmu::TlbEntry, tag)]);
+    const int at = int(unsigned(kind)) * kTlbKindBytes;
+    cmp(ecx, dword[r15 + rsi + at + int(offsetof(mmu::TlbEntry, tag))]);
     jne(slow, T_NEAR);
-    add(rdx, qword[rsi + offsetof(mmu::TlbEntry, addend)]);  // edx was written 32-bit: zero-extended
+    add(rdx, qword[r15 + rsi + at + int(offsetof(mmu::TlbEntry, addend))]);  // edx zero-extended
   }
 
   // ecx = 1 when condition cc holds (cc 10/11, parity, is never asked: those are handler calls).

@@ -253,11 +253,14 @@ template <bool kCode32, bool kTranslate>
       // bt: a block that ran often enough runs as host code, whole (the budget allowing); the
       // scratch block (uncached) never does. Translating here is safe: no block is running.
       if (!b->host && b != &scratch_ && ++b->heat == opts_.hot_runs) b->host = translator_->translate(v, *b);
+      uint64_t n = kHostCodeDeclined;
+      Fault f;
       if (b->host && count <= left - done) {
-        Fault f;
-        const uint64_t n = b->host(&v, &f, &run_end_);
+        n = b->host(&v, &f, &run_end_);
+        ++(n == kHostCodeDeclined ? host_code_declined_ : host_code_runs_);
+      }
+      if (n != kHostCodeDeclined) {
         r = {in + n, f};
-        ++host_code_runs_;
       } else {
         r = run_insns_inline<kCode32>(v, in, run_end_);
       }
@@ -536,6 +539,7 @@ void Interpreter::register_stats(machine::Stats& stats) {
   stats.counter("bt.code_bytes", &t.code_bytes);
   stats.counter("bt.code_resets", &t.resets);
   stats.counter("bt.host_code_runs", &host_code_runs_);
+  stats.counter("bt.host_code_declined", &host_code_declined_);
 }
 
 }  // namespace vmlab::cpu

@@ -109,6 +109,7 @@ class Interpreter : public ExecutionCore {
   Options opts_;
   std::unique_ptr<BlockTranslator> translator_;
   uint64_t host_code_runs_ = 0;             // bt: blocks run as host code
+  uint64_t host_code_declined_ = 0;         // bt: host code that declined (segments), interpreted
   std::unique_ptr<DecodeCache> cache_;
   Block scratch_;                           // uncached decodes (cache off, page-crossing insns)
   Vcpu* vcpu_ = nullptr;                    // of the last run(): code bits and counters

@@ -20,8 +20,10 @@ namespace vmlab::cpu {
 struct Block;
 class Vcpu;
 struct Fault;
-// Host code of a translated block (cpu/block_translator.h): returns the instructions consumed.
+// Host code of a translated block (cpu/block_translator.h): returns the instructions consumed,
+// or kHostCodeDeclined when the machine is not in the state the code was made for (nothing ran).
 using HostCode = uint64_t (*)(Vcpu* v, Fault* fault, const uintptr_t* run_end);
+inline constexpr uint64_t kHostCodeDeclined = ~uint64_t(0);
 
 // Block chaining: a block remembers the blocks that ran after it, so the dispatcher can skip the
 // jump-cache / physical-key lookup. A link is used only when everything that could change what

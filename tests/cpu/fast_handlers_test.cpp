@@ -21,7 +21,9 @@ using vmlab::cpu::test::TestMachine;
 namespace {
 
 constexpr uint32_t kCode = 0x10000, kData = 0x20000, kStack = 0x38000;
-constexpr uint32_t kPageDir = 0x40000, kPageTable = 0x41000;
+constexpr uint32_t kPageDir = 0x40000, kPageTable = 0x41000, kGdt = 0x3C000;
+// GDT selectors (RPL 3, DPL 3 data): flat, and one whose limit ends inside the data.
+constexpr uint32_t kFlatData = 0x13, kShortData = 0x1B;
 
 // Registers the programs may write (never ESP, EBP, ESI: they keep addresses in range).
 constexpr uint8_t kDest32[] = {EAX, ECX, EDX, EBX, EDI};
@@ -55,7 +57,7 @@ struct Gen {
 
   void insn() {
     const uint8_t reg = uint8_t(pick(8));
-    switch (pick(18)) {
+    switch (pick(21)) {
       case 0: case 1: {  // ALU/MOV/TEST E,G and G,E in three widths
         static const uint8_t ops[] = {0x00, 0x08, 0x10, 0x18, 0x20, 0x28, 0x30, 0x38, 0x84, 0x88};
         const uint8_t op = ops[pick(10)];
@@ -159,6 +161,17 @@ struct Gen {
         b(0x89); b(mov);
         break;
       }
+      case 18: {  // load DS (a flat or a short segment) in the middle of a block: push eax;
+                  // mov eax, sel; mov ds, ax; pop eax
+        b(0x50);
+        b(0xB8); d32(pick(2) ? kFlatData : kShortData);
+        b(0x8E); b(0xD8);
+        b(0x58);
+        break;
+      }
+      case 19:  // flip EFLAGS.AC: pushfd; xor dword [esp], AC; popfd (#AC at ring 3 with CR0.AM)
+        b(0x9C); b(0x81); b(0x34); b(0x24); d32(0x40000); b(0x9D);
+        break;
       default: {  // a conditional branch over nothing: reads the flags the fast handlers left
         b(uint8_t(0x70 + pick(16))); b(0x00);
         b(0x0F); b(uint8_t(0x40 + pick(16))); b(uint8_t(0xC0 | (kDest32[pick(5)] << 3) | pick(8)));  // CMOVcc
@@ -179,6 +192,16 @@ enum class Setting { FlatRing0, PagedRing3, ShortSegment, AlignmentCheck, Writes
 
 void setup(TestMachine& m, Setting s, uint32_t seed) {
   m.flat32();
+  // GDT: 2 = flat data; 3 = data with base 0 and limit kData + 0xFFF (byte granular), except
+  // where the programs must run to their end (flat there too); both DPL 3.
+  m.poke32(kGdt + 16, 0x0000FFFF); m.poke32(kGdt + 20, 0x00CFF300);
+  if (s == Setting::FlatRing0 || s == Setting::PagedRing3) {
+    m.poke32(kGdt + 24, 0x0000FFFF); m.poke32(kGdt + 28, 0x00CFF300);
+  } else {
+    m.poke32(kGdt + 24, (kData + 0xFFF) & 0xFFFF);
+    m.poke32(kGdt + 28, 0x0040F300 | ((kData + 0xFFF) & 0xF0000));
+  }
+  m.v.s.gdtr = {kGdt, 31};
   std::mt19937 r(seed ^ 0x5EED);
   for (uint32_t a = kData; a < kData + 0x2000; a += 4) m.poke32(a, uint32_t(r()));
   m.v.s.gpr[EAX] = r(); m.v.s.gpr[ECX] = r(); m.v.s.gpr[EDX] = r(); m.v.s.gpr[EBX] = r();
