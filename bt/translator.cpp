@@ -17,12 +17,14 @@
 #include "bt/translator.h"
 
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include <cstddef>
 #include <functional>
 #include <memory>
 #include <vector>
 
+#include <fmt/format.h>
 #include <xbyak/xbyak.h>
 
 #include "cpu/fault.h"
@@ -94,6 +96,7 @@ enum class Kind {
   Call, Nop, MovRR, MovRI, MovLoad, MovStore, MovStoreImm, Lea, AluGE, AluEG, AluEI, AluAI,
   IncDec, Shift, Imul, Movx, Cmov, Setcc, Jcc,
   Push, PushImm, Pop, JmpRel, CallRel, Ret,  // 32-bit stack and operand size
+  NotNeg,
 };
 
 // The control transfers that end a block: inline only as its last instruction.
@@ -102,7 +105,29 @@ bool ends_block(Kind k) { return k == Kind::JmpRel || k == Kind::CallRel || k ==
 struct Plan {
   Kind kind = Kind::Call;
   int op = 0;  // ALU op, shift op, condition code, MOVX source bytes | 0x10 for sign extension
+  unsigned bytes = 4;  // operand size of the MOV and ALU forms: 4, or 1 for their byte forms
 };
+
+// The byte forms of MOV, the ALU group and TEST (no operand-size dependence).
+Plan byte_plan(const Insn& i) {
+  const unsigned op = i.opcode;
+  if (op < 0x40 && (op & 7) < 6 && !(op & 1)) {
+    switch (op & 7) {
+      case 0: return {Kind::AluEG, int(op >> 3), 1};
+      case 2: return {Kind::AluGE, int(op >> 3), 1};
+      case 4: return {Kind::AluAI, int(op >> 3), 1};
+      default: return {};
+    }
+  }
+  if (op == 0x80) return {Kind::AluEI, int(i.reg), 1};
+  if (op == 0x84) return {Kind::AluEG, sem::kTest, 1};
+  if (op == 0xA8) return {Kind::AluAI, sem::kTest, 1};
+  if (op == 0xF6 && i.reg == 0) return {Kind::AluEI, sem::kTest, 1};
+  if (op == 0x88) return {i.is_mem ? Kind::MovStore : Kind::MovRR, 0, 1};
+  if (op == 0x8A) return {i.is_mem ? Kind::MovLoad : Kind::MovRR, 0, 1};
+  if (op == 0xC6 && i.reg == 0 && i.is_mem) return {Kind::MovStoreImm, 0, 1};
+  return {};
+}
 
 bool mem_ok(const Insn& i) { return !i.is_mem || i.addr32; }
 
@@ -123,6 +148,7 @@ Plan plan_for(const Insn& i) {
   }
   if (i.map != 0) return {};
   if (op >= 0x70 && op <= 0x7F) return {Kind::Jcc, int(op & 15)};
+  if (const Plan b = byte_plan(i); b.kind != Kind::Call) return b;
   if (!i.op32) return {};
   if (op >= 0x50 && op <= 0x57) return {Kind::Push};
   if (op >= 0x58 && op <= 0x5F) return {Kind::Pop};
@@ -148,8 +174,9 @@ Plan plan_for(const Insn& i) {
   if (op >= 0xB8 && op <= 0xBF) return {Kind::MovRI};
   if (op == 0xC7 && i.reg == 0) return {i.is_mem ? Kind::MovStoreImm : Kind::Call};
   if (op == 0x90 && !i.opsize_prefix) return {Kind::Nop};
-  if ((op == 0xC1 || op == 0xD1) && !i.is_mem && (i.reg == 4 || i.reg == 5 || i.reg == 6 || i.reg == 7))
+  if ((op == 0xC1 || op == 0xD1) && !i.is_mem && (i.reg <= 1 || i.reg >= 4))
     return {Kind::Shift, int(i.reg)};
+  if (op == 0xF7 && (i.reg == 2 || i.reg == 3)) return {Kind::NotNeg, int(i.reg)};
   return {};
 }
 
@@ -219,6 +246,19 @@ class Emitter : public CodeGenerator {
 
   Address gpr(unsigned r) { return dword[rbx + L_.gpr + int(r) * 4]; }
   Address gpr8(unsigned r) { return byte[rbx + L_.gpr + int(r & 3) * 4 + int(r >> 2)]; }
+  // Register r as an operand of `bytes` (byte registers 4-7 are AH CH DH BH).
+  Address reg_operand(unsigned r, unsigned bytes) { return bytes == 1 ? gpr8(r) : gpr(r); }
+  Address byte_or_dword(const Xbyak::Reg64& base, unsigned bytes) {
+    return bytes == 1 ? byte[base] : dword[base];
+  }
+  void load_zx(const Reg32& dst, const Address& a, unsigned bytes) {
+    if (bytes == 1) movzx(dst, a);
+    else mov(dst, a);
+  }
+  void store_sized(const Address& a, unsigned bytes) {  // eax's low `bytes`
+    if (bytes == 1) mov(a, al);
+    else mov(a, eax);
+  }
 
   void add_retired(uint32_t n) {
     if (n) add(qword[rbx + L_.retired], n);
@@ -440,32 +480,42 @@ class Emitter : public CodeGenerator {
     if (cc & 1) xor_(ecx, 1);
   }
 
-  // Lazy flags of r = a op b (32-bit): r9d = a, r10d = b, eax = r on entry; stores the flags.
-  // Leaves rdx (a memory operand's host pointer) alone.
-  void alu_flags(int op) {
+  // Lazy flags of r = a op b: r9d = a, r10d = b, eax = r on entry (operands and result zero-
+  // extended from `bytes`); stores the flags as set_flags_add/sub/logic<T> do. Leaves rdx (a
+  // memory operand's host pointer) and eax alone.
+  void alu_flags(int op, unsigned bytes) {
     const Address res = dword[rbx + L_.result], aux = dword[rbx + L_.aux];
-    mov(res, eax);
-    if (op == sem::kAdd || op == sem::kAdc) {  // (a & b) | ((a | b) & ~r)
-      mov(ecx, r9d); and_(ecx, r10d);
-      mov(r8d, r9d); or_(r8d, r10d);
-      mov(r11d, eax); not_(r11d); and_(r8d, r11d);
+    if (bytes == 1) { movsx(ecx, al); mov(res, ecx); }
+    else mov(res, eax);
+    const bool add_like = op == sem::kAdd || op == sem::kAdc;
+    if (add_like || op == sem::kSub || op == sem::kSbb || op == sem::kCmp) {
+      if (add_like) {  // carries (a & b) | ((a | b) & ~r)
+        mov(ecx, r9d); and_(ecx, r10d);
+        mov(r8d, r9d); or_(r8d, r10d);
+        mov(r11d, eax); not_(r11d); and_(r8d, r11d);
+      } else {  // borrows (~a & b) | ((~a | b) & r)
+        mov(ecx, r9d); not_(ecx);
+        mov(r8d, ecx); and_(ecx, r10d);
+        or_(r8d, r10d); and_(r8d, eax);
+      }
       or_(ecx, r8d);
-      and_(ecx, 0xC0000008u);
-      mov(aux, ecx);
-    } else if (op == sem::kSub || op == sem::kSbb || op == sem::kCmp) {  // (~a & b) | ((~a | b) & r)
-      mov(ecx, r9d); not_(ecx);
-      mov(r8d, ecx); and_(ecx, r10d);
-      or_(r8d, r10d); and_(r8d, eax);
-      or_(ecx, r8d);
-      and_(ecx, 0xC0000008u);
+      if (bytes == 4) {
+        and_(ecx, 0xC0000008u);
+      } else {  // pack_carries<uint8_t>: carries 7 and 6 to aux 31 and 30 (nothing above bit 7)
+        mov(r8d, ecx);
+        and_(ecx, 8);
+        shr(r8d, 6);
+        shl(r8d, 30);
+        or_(ecx, r8d);
+      }
       mov(aux, ecx);
     } else {
       mov(aux, 0);
     }
   }
 
-  // eax = r9d op r10d with flags; the result is eax.
-  void alu(int op) {
+  // eax = r9d op r10d (zero-extended from `bytes`, and so is the result) with flags.
+  void alu(int op, unsigned bytes = 4) {
     mov(eax, r9d);
     switch (op) {
       case sem::kAdd: add(eax, r10d); break;
@@ -476,7 +526,29 @@ class Emitter : public CodeGenerator {
       case sem::kOr: or_(eax, r10d); break;
       default: xor_(eax, r10d); break;
     }
-    alu_flags(op);
+    if (bytes == 1) movzx(eax, al);
+    alu_flags(op, bytes);
+  }
+
+  // Flags after a rotate (ROL/ROR) of eax = r: CF and OF new, SF ZF PF AF kept, in
+  // set_arith_flags' encoding, as update_flags(CF | OF) gives them.
+  void rotate_flags(bool left) {
+    const Address res = dword[rbx + L_.result], aux = dword[rbx + L_.aux];
+    mov(r9d, res);
+    mov(r10d, aux);
+    mov(ecx, r9d); shr(ecx, 31); xor_(ecx, r10d); and_(ecx, 1);  // SF -> aux[0]
+    mov(r8d, r10d); and_(r8d, 8); or_(ecx, r8d);                   // AF -> aux[3]
+    mov(r8d, r10d); shr(r8d, 8); xor_(r8d, r9d); test(r8b, r8b);  // odd parity -> aux[8]
+    setnp(r8b); movzx(r8d, r8b); shl(r8d, 8); or_(ecx, r8d);
+    if (left) {  // CF = r[0]; CF ^ OF = r[31]
+      mov(r8d, eax); shl(r8d, 31); or_(ecx, r8d);
+      mov(r8d, eax); shr(r8d, 31); shl(r8d, 30); or_(ecx, r8d);
+    } else {     // CF = r[31]; CF ^ OF = r[30]
+      mov(r8d, eax); and_(r8d, 0xC0000000u); or_(ecx, r8d);
+    }
+    mov(aux, ecx);
+    xor_(r8d, r8d); test(r9d, r9d); setnz(r8b); shl(r8d, 8);       // ZF: result 0, else 0x100
+    mov(res, r8d);
   }
 
   static bool writes_back(int op) { return op != sem::kCmp && op != sem::kTest; }
@@ -490,43 +562,71 @@ class Emitter : public CodeGenerator {
     };
     switch (p.kind) {
       case Kind::Nop: break;
-      case Kind::MovRR:
-        if (in.opcode == 0x89) { mov(eax, gpr(in.reg)); mov(gpr(in.rm), eax); }
-        else { mov(eax, gpr(in.rm)); mov(gpr(in.reg), eax); }
+      case Kind::MovRR: {
+        const unsigned dst = in.opcode & 2 ? in.reg : in.rm, src = in.opcode & 2 ? in.rm : in.reg;
+        if (p.bytes == 1) { mov(al, gpr8(src)); mov(gpr8(dst), al); }
+        else { mov(eax, gpr(src)); mov(gpr(dst), eax); }
         break;
+      }
       case Kind::MovRI: mov(gpr(in.opcode & 7), in.imm); break;
-      case Kind::MovLoad: mem(4, mmu::Access::Read); mov(eax, dword[rdx]); mov(gpr(in.reg), eax); break;
-      case Kind::MovStore: mem(4, mmu::Access::Write); mov(eax, gpr(in.reg)); mov(dword[rdx], eax); break;
-      case Kind::MovStoreImm: mem(4, mmu::Access::Write); mov(dword[rdx], in.imm); break;
+      case Kind::MovLoad:
+        mem(p.bytes, mmu::Access::Read);
+        if (p.bytes == 1) { mov(al, byte[rdx]); mov(gpr8(in.reg), al); }
+        else { mov(eax, dword[rdx]); mov(gpr(in.reg), eax); }
+        break;
+      case Kind::MovStore:
+        mem(p.bytes, mmu::Access::Write);
+        if (p.bytes == 1) { mov(al, gpr8(in.reg)); mov(byte[rdx], al); }
+        else { mov(eax, gpr(in.reg)); mov(dword[rdx], eax); }
+        break;
+      case Kind::MovStoreImm:
+        mem(p.bytes, mmu::Access::Write);
+        if (p.bytes == 1) mov(byte[rdx], uint8_t(in.imm));
+        else mov(dword[rdx], in.imm);
+        break;
       case Kind::Lea: effective_offset(in); mov(gpr(in.reg), eax); break;
       case Kind::AluGE:  // reg = reg op r/m
-        if (in.is_mem) { mem(4, mmu::Access::Read); mov(r10d, dword[rdx]); }
-        else mov(r10d, gpr(in.rm));
-        mov(r9d, gpr(in.reg));
-        alu(p.op);
-        if (writes_back(p.op)) mov(gpr(in.reg), eax);
+        if (in.is_mem) { mem(p.bytes, mmu::Access::Read); load_zx(r10d, byte_or_dword(rdx, p.bytes), p.bytes); }
+        else load_zx(r10d, reg_operand(in.rm, p.bytes), p.bytes);
+        load_zx(r9d, reg_operand(in.reg, p.bytes), p.bytes);
+        alu(p.op, p.bytes);
+        if (writes_back(p.op)) store_sized(reg_operand(in.reg, p.bytes), p.bytes);
         break;
       case Kind::AluEG:  // r/m = r/m op reg; a read-modify-write uses the write entry alone
       case Kind::AluEI:
         if (in.is_mem) {
-          mem(4, writes_back(p.op) ? mmu::Access::Write : mmu::Access::Read);
-          mov(r9d, dword[rdx]);
+          mem(p.bytes, writes_back(p.op) ? mmu::Access::Write : mmu::Access::Read);
+          load_zx(r9d, byte_or_dword(rdx, p.bytes), p.bytes);
         } else {
-          mov(r9d, gpr(in.rm));
+          load_zx(r9d, reg_operand(in.rm, p.bytes), p.bytes);
         }
-        if (p.kind == Kind::AluEG) mov(r10d, gpr(in.reg));
-        else mov(r10d, in.imm);
-        alu(p.op);
+        if (p.kind == Kind::AluEG) load_zx(r10d, reg_operand(in.reg, p.bytes), p.bytes);
+        else mov(r10d, p.bytes == 1 ? in.imm & 0xFF : in.imm);
+        alu(p.op, p.bytes);
         if (writes_back(p.op)) {
-          if (in.is_mem) mov(dword[rdx], eax);
-          else mov(gpr(in.rm), eax);
+          if (in.is_mem) store_sized(byte_or_dword(rdx, p.bytes), p.bytes);
+          else store_sized(reg_operand(in.rm, p.bytes), p.bytes);
         }
         break;
       case Kind::AluAI:
-        mov(r9d, gpr(EAX));
-        mov(r10d, in.imm);
-        alu(p.op);
-        if (writes_back(p.op)) mov(gpr(EAX), eax);
+        load_zx(r9d, reg_operand(EAX, p.bytes), p.bytes);
+        mov(r10d, p.bytes == 1 ? in.imm & 0xFF : in.imm);
+        alu(p.op, p.bytes);
+        if (writes_back(p.op)) store_sized(reg_operand(EAX, p.bytes), p.bytes);
+        break;
+      case Kind::NotNeg:  // NOT: no flags; NEG: the flags of 0 - x
+        if (in.is_mem) mem(4, mmu::Access::Write);
+        if (p.op == 2) {
+          if (in.is_mem) not_(dword[rdx]);
+          else not_(gpr(in.rm));
+          break;
+        }
+        xor_(r9d, r9d);
+        if (in.is_mem) mov(r10d, dword[rdx]);
+        else mov(r10d, gpr(in.rm));
+        alu(sem::kSub);
+        if (in.is_mem) mov(dword[rdx], eax);
+        else mov(gpr(in.rm), eax);
         break;
       case Kind::IncDec: {  // flags of a +/- 1, then CF put back (set_flags_inc / _dec)
         const unsigned r = in.opcode & 7;
@@ -548,6 +648,14 @@ class Emitter : public CodeGenerator {
       case Kind::Shift: {
         const unsigned cnt = (in.opcode == 0xD1 ? 1u : in.imm & 0xFF) & 31;
         if (cnt == 0) break;  // nothing changes, flags included
+        if (p.op <= 1) {  // ROL/ROR: CF and OF only
+          mov(eax, gpr(in.rm));
+          if (p.op == 0) rol(eax, uint8_t(cnt));
+          else ror(eax, uint8_t(cnt));
+          mov(gpr(in.rm), eax);
+          rotate_flags(p.op == 0);
+          break;
+        }
         mov(eax, gpr(in.rm));
         mov(ecx, eax);
         if (p.op == 4 || p.op == 6) {  // SHL/SAL: CF = last bit out, OF = msb(r) ^ CF
@@ -719,6 +827,15 @@ class Emitter : public CodeGenerator {
 Translator::Translator(std::size_t code_bytes, bool inline_forms)
     : mem_(code_bytes), inline_forms_(inline_forms) {}
 
+Translator::~Translator() {
+  if (perf_map_) std::fclose(perf_map_);
+}
+
+bool Translator::write_perf_map() {
+  if (!perf_map_) perf_map_ = std::fopen(fmt::format("/tmp/perf-{}.map", getpid()).c_str(), "a");
+  return perf_map_ != nullptr;
+}
+
 void Translator::reset() {
   mem_.clear();
   full_ = false;
@@ -741,6 +858,11 @@ HostCode Translator::translate(const Vcpu& v, const Block& b) {
     BlockTranslator::Stats st = stats_;
     e.block(b, st);
     auto code = reinterpret_cast<HostCode>(const_cast<uint8_t*>(e.getCode()));
+    if (perf_map_) {  // code made after a reset reuses addresses: perf takes the latest name
+      fmt::print(perf_map_, "{:x} {:x} bt_pa{:x}_{}insns\n", reinterpret_cast<uintptr_t>(e.getCode()),
+                 e.getSize(), b.key >> 1, b.insns.size());
+      std::fflush(perf_map_);  // perf reads it after vmlab exits, however vmlab exits
+    }
     mem_.commit(e.getSize());
     stats_ = st;
     ++stats_.blocks;

@@ -10,6 +10,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include "cpu/block_translator.h"
 
 namespace vmlab::bt {
@@ -38,6 +39,10 @@ class Translator : public cpu::BlockTranslator {
   static constexpr std::size_t kDefaultCodeBytes = 256u << 20;
   // inline_forms = false: every instruction becomes a handler call (for tests and measurement).
   explicit Translator(std::size_t code_bytes = kDefaultCodeBytes, bool inline_forms = true);
+  ~Translator() override;
+  // Names every block's host code in /tmp/perf-<pid>.map, the file `perf report` reads for code
+  // made at run time (the same convention as QEMU's -perfmap and the JVMs'). False: cannot write.
+  bool write_perf_map();
   cpu::HostCode translate(const cpu::Vcpu& v, const cpu::Block& b) override;
   bool full() const override { return full_; }
   void reset() override;
@@ -45,6 +50,7 @@ class Translator : public cpu::BlockTranslator {
  private:
   CodeMemory mem_;
   bool inline_forms_;
+  std::FILE* perf_map_ = nullptr;
   bool full_ = false;
 };
 

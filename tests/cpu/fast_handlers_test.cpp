@@ -57,7 +57,7 @@ struct Gen {
 
   void insn() {
     const uint8_t reg = uint8_t(pick(8));
-    switch (pick(21)) {
+    switch (pick(22)) {
       case 0: case 1: {  // ALU/MOV/TEST E,G and G,E in three widths
         static const uint8_t ops[] = {0x00, 0x08, 0x10, 0x18, 0x20, 0x28, 0x30, 0x38, 0x84, 0x88};
         const uint8_t op = ops[pick(10)];
@@ -172,6 +172,12 @@ struct Gen {
       case 19:  // flip EFLAGS.AC: pushfd; xor dword [esp], AC; popfd (#AC at ring 3 with CR0.AM)
         b(0x9C); b(0x81); b(0x34); b(0x24); d32(0x40000); b(0x9D);
         break;
+      case 20: {  // NOT / NEG r/m (F6 F7 /2 /3)
+        const bool byte = pick(3) == 0;
+        b(byte ? 0xF6 : 0xF7);
+        modrm(uint8_t(2 + pick(2)), true, byte);
+        break;
+      }
       default: {  // a conditional branch over nothing: reads the flags the fast handlers left
         b(uint8_t(0x70 + pick(16))); b(0x00);
         b(0x0F); b(uint8_t(0x40 + pick(16))); b(uint8_t(0xC0 | (kDest32[pick(5)] << 3) | pick(8)));  // CMOVcc
