@@ -2,6 +2,7 @@
 #include "machine/core_factory.h"
 
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include "bt/translator.h"
 #include "cpu/interpreter.h"
@@ -26,7 +27,11 @@ std::unique_ptr<cpu::ExecutionCore> make_execution_core(const MachineConfig& cfg
     if (!o.decode_cache || !o.blocks || !o.chaining || !o.jump_cache)
       throw SetupError("--backend bt: translates cached, chained blocks; drop --no-decode-cache, "
                        "--no-blocks, --no-jump-cache and --no-chaining (or use --backend interp)");
-    return std::make_unique<cpu::Interpreter>(o, std::make_unique<bt::Translator>());
+    auto translator = std::make_unique<bt::Translator>();
+    if (cfg.bt_perf_map && !translator->write_perf_map())
+      throw SetupError(fmt::format("--bt-perf-map: cannot write /tmp/perf-{}.map; check that /tmp "
+                                   "is writable", getpid()));
+    return std::make_unique<cpu::Interpreter>(o, std::move(translator));
   }
   if (backend == "kvm") return kvm_backend::make_kvm_core(cfg);  // SetupError if KVM is unusable
   if (backend == "trap")

@@ -44,6 +44,7 @@ struct MachineConfig {
   bool interp_fast_handlers = true;        // --no-fast-handlers: only the general handlers
   bool tlb = true;                         // --no-tlb: every access walks (slow path)
   uint32_t bt_hot_runs = 16;               // --bt-hot-runs: runs of a block before bt translates it
+  bool bt_perf_map = false;                // --bt-perf-map: name host code in /tmp/perf-<pid>.map
   bool kvm_threads = true;                 // --kvm-threads off: -smp N on kvm runs round-robin in one thread
   // --kvm-irqchip: "user" = vmlab's PIC/IOAPIC/local APICs, interrupts injected by the KVM core;
   // "kernel" = KVM's in-kernel 8259 pair, IOAPIC and local APICs (kvm only; docs/kvm.md).

@@ -259,6 +259,8 @@ ParseResult parse_command_line(int argc, const char* const* argv, std::FILE* out
                  "--backend bt: runs of a cached block before it becomes host code (default 16; 1 "
                  "translates every block at once, as the tests do)")
       ->check(CLI::Range(1u, 1000000u));
+  app.add_flag("--bt-perf-map", m.bt_perf_map,
+               "--backend bt: name each block's host code in /tmp/perf-<pid>.map for `perf report`");
   std::string kvm_threads = "on";
   app.add_option("--kvm-threads", kvm_threads,
                  "-smp N on --backend kvm: on (default) = one host thread per vCPU in one VM; off = "
@@ -394,8 +396,9 @@ ParseResult parse_command_line(int argc, const char* const* argv, std::FILE* out
   m.interp_branch_blocks = !no_branch_blocks;
   m.interp_fast_handlers = !no_fast_handlers;
   m.tlb = !no_tlb;
-  if (app.count("--bt-hot-runs") && m.backend != "bt")
-    return fail(fmt::format("--bt-hot-runs is a --backend bt setting; add --backend bt (now {})", m.backend));
+  if ((app.count("--bt-hot-runs") || m.bt_perf_map) && m.backend != "bt")
+    return fail(fmt::format("--bt-hot-runs and --bt-perf-map are --backend bt settings; add --backend "
+                            "bt (now {})", m.backend));
   m.kvm_threads = kvm_threads == "on";
   if (m.kvm_irqchip == "kernel" && m.backend != "kvm")
     return fail(fmt::format("--kvm-irqchip kernel needs --backend kvm (the in-kernel irqchip is "

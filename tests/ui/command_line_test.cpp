@@ -140,6 +140,13 @@ TEST_CASE("command_line_errors_exit_2_and_say_what_to_do") {
   CHECK(p.r.status == 2);
   p = parse({"-kernel"});  // missing value
   CHECK(p.r.status == 2);
+  // bt's settings without bt, and out of range
+  p = parse({"--bt-hot-runs", "4"});
+  CHECK(p.r.status == 2);
+  CHECK(p.err.find("add --backend bt") != std::string::npos);
+  CHECK(parse({"--bt-perf-map"}).r.status == 2);
+  CHECK(parse({"--backend", "bt", "--bt-hot-runs", "0"}).r.status == 2);
+  CHECK(parse({"--backend", "bt", "--bt-hot-runs", "4", "--bt-perf-map"}).r.cmd->machine.bt_hot_runs == 4);
 }
 
 TEST_CASE("command_line_help_and_version_exit_0") {
