@@ -63,7 +63,7 @@ namespace {
 // Where things are, as displacements from the Vcpu pointer the code receives in rbx. Measured
 // on a real Vcpu (every Vcpu has the same layout).
 struct Layout {
-  int gpr, eip, eflags, result, aux, retired, cpl, cr0, tlb;
+  int gpr, eip, eflags, result, aux, retired, cpl, cr0, tlb, attention;
   int seg_base[kNumSegRegs], seg_limit[kNumSegRegs], seg_attr[kNumSegRegs];
   explicit Layout(const Vcpu& v) {
     auto at = [&](const void* p) {
@@ -79,6 +79,7 @@ struct Layout {
     cpl = at(&s.cpl);
     cr0 = at(&s.cr0);
     tlb = at(&v.tlb.e[0][0][0]);
+    attention = at(&v.attention);
     for (unsigned i = 0; i < kNumSegRegs; ++i) {
       seg_base[i] = at(&s.seg[i].base);
       seg_limit[i] = at(&s.seg[i].limit);
@@ -87,6 +88,9 @@ struct Layout {
   }
 };
 
+// Bytes of the prologue that saves registers and takes the arguments; a block linked to is
+// entered after them (push rbx, rbp, r12-r15: 10; sub rsp, 8: 4; three 64-bit moves: 9).
+constexpr std::size_t kBodyOffset = 23;
 constexpr int kTlbKindBytes = int(mmu::Tlb::kEntries * sizeof(mmu::TlbEntry));
 static_assert(sizeof(mmu::TlbEntry) == 16, "the index scaling below assumes 16-byte entries");
 static_assert(sizeof(Fault) == 8, "a handler's Fault comes back in rax");
@@ -185,13 +189,17 @@ class Emitter : public CodeGenerator {
   Emitter(std::size_t max, uint8_t* where, const Layout& lay, bool inline_forms)
       : CodeGenerator(max, where), L_(lay), inline_(inline_forms) {}
 
-  void block(const Block& b, BlockTranslator::Stats& st) {
+  // False: the prologue did not come out kBodyOffset bytes long (no block can be linked to).
+  bool block(const Block& b, BlockTranslator::Stats& st) {
     push(rbx); push(rbp); push(r12); push(r13); push(r14); push(r15);
-    sub(rsp, 8);  // 6 pushes + return address: 16-byte aligned calls
+    sub(rsp, 8);  // 6 pushes + return address: 16-byte aligned calls; [rsp] = "a handler ran"
     mov(rbx, rdi);
     mov(rbp, rsi);
     mov(r14, rdx);
+    // A linked block jumps here, with the registers above as they are.
+    if (getSize() != kBodyOffset) return false;
     mov(r12d, dword[rbx + L_.eip]);
+    mov(byte[rsp], 0);
     const std::size_t n = b.insns.size();
     std::vector<Plan> plans(n);
     for (std::size_t k = 0; k < n; ++k) {
@@ -229,16 +237,80 @@ class Emitter : public CodeGenerator {
       const std::function<void()> emit = std::move(late_[k]);
       emit();
     }
+    link(b);
     L(epilogue_);
     add(rsp, 8);
     pop(r15); pop(r14); pop(r13); pop(r12); pop(rbp); pop(rbx);
     ret();
+    return true;
+  }
+
+  // Where the block's code ends with every instruction done and no handler called (rax = the
+  // instructions it consumed): follow one of b's chain links to the next block's host code, with
+  // the checks Interpreter::run_chained makes. Only those that inline code could change are made
+  // here: the attention bits (other threads), the link (address, mode and stamp), the CS limit,
+  // the budget. Events, TF, IF and pending interrupts, the mode and the stamps change only
+  // through instructions that are handler calls, and after one the interpreter checks them all.
+  void link(const Block& b) {
+    L(link_);
+    cmp(byte[rsp], 0);
+    jne(epilogue_, T_NEAR);
+    cmp(dword[rbx + L_.attention], 0);
+    jne(epilogue_, T_NEAR);
+    mov(ecx, dword[rbx + L_.eip]);
+    add(ecx, dword[rbx + L_.seg_base[CS]]);  // the linear address of the next instruction
+    mov(edx, dword[r14 + offsetof(HostRun, mode)]);
+    mov(rsi, reinterpret_cast<uintptr_t>(&b.next[0]));
+    Label found, second;
+    for (int k = 0; k < 2; ++k) {
+      Label& miss = k == 0 ? second : epilogue_;
+      cmp(dword[rsi + offsetof(ChainLink, lin)], ecx);
+      jne(miss, T_NEAR);
+      cmp(dword[rsi + offsetof(ChainLink, mode)], edx);
+      jne(miss, T_NEAR);
+      mov(r8, qword[rsi + offsetof(ChainLink, stamp)]);
+      cmp(r8, qword[r14 + offsetof(HostRun, stamp_all)]);
+      je(found, T_NEAR);
+      cmp(r8, qword[r14 + offsetof(HostRun, stamp_global)]);
+      jne(miss, T_NEAR);
+      jmp(found, T_NEAR);
+      if (k == 0) {
+        L(second);
+        add(rsi, int(sizeof(ChainLink)));
+      }
+    }
+    L(found);
+    mov(edx, dword[rbx + L_.eip]);  // CS limit: EIP + span - 1 <= limit, in 64 bits
+    mov(r8d, dword[rsi + offsetof(ChainLink, span)]);
+    lea(rdx, ptr[rdx + r8 - 1]);
+    mov(r8d, dword[rbx + L_.seg_limit[CS]]);
+    cmp(rdx, r8);
+    ja(epilogue_, T_NEAR);
+    mov(rdx, qword[r14 + offsetof(HostRun, left)]);  // the next block must fit the budget whole
+    sub(rdx, rax);
+    mov(r8d, dword[rsi + offsetof(ChainLink, count)]);
+    cmp(r8, rdx);
+    ja(epilogue_, T_NEAR);
+    mov(rdi, qword[rsi + offsetof(ChainLink, block)]);
+    mov(r9, qword[rdi + block_host_offset(b)]);
+    test(r9, r9);
+    jz(epilogue_, T_NEAR);
+    mov(qword[r14 + offsetof(HostRun, left)], rdx);
+    add(qword[r14 + offsetof(HostRun, linked)], rax);
+    mov(qword[r14 + offsetof(HostRun, last)], rdi);
+    add(qword[r14 + offsetof(HostRun, links)], 1);
+    add(r9, int(kBodyOffset));
+    jmp(r9);
+  }
+
+  static int block_host_offset(const Block& b) {
+    return int(reinterpret_cast<const char*>(&b.host) - reinterpret_cast<const char*>(&b));
   }
 
  private:
   const Layout& L_;
   bool inline_;
-  Label epilogue_;
+  Label epilogue_, link_;
   std::vector<std::function<void()>> late_;
   uint32_t segs_ = 0;     // segments (bit per register) that inline memory accesses use
   uint32_t pending_ = 0;  // instructions retired but not yet added to CpuState
@@ -317,7 +389,7 @@ class Emitter : public CodeGenerator {
     mov(dword[rbx + L_.eip], target);
     add_retired(pending_ + 1);
     mov(eax, uint32_t(k + 1));
-    jmp(epilogue_, T_NEAR);
+    jmp(link_, T_NEAR);
   }
   // eax = the branch target EIP of a relative transfer that ends at `end`; `slow` when it is past
   // the CS limit (the handler then raises #GP).
@@ -337,7 +409,7 @@ class Emitter : public CodeGenerator {
     add_retired(pending_);
     if (eip_stale_) store_eip(off);
     mov(eax, uint32_t(consumed));
-    jmp(epilogue_, T_NEAR);
+    jmp(link_, T_NEAR);
   }
 
   // Calls insn k's handler with CpuState as the interpreter's loop leaves it, then handles the
@@ -352,6 +424,7 @@ class Emitter : public CodeGenerator {
     mov(rsi, reinterpret_cast<uintptr_t>(&in));
     mov(rax, reinterpret_cast<uintptr_t>(in.fn));
     call(rax);
+    mov(byte[rsp], 1);  // the block will not link: the interpreter checks what the handler did
     Label* fault = new_late_label();
     cmp(al, kNoVector);
     jne(*fault, T_NEAR);
@@ -856,7 +929,7 @@ HostCode Translator::translate(const Vcpu& v, const Block& b) {
   try {
     Emitter e(budget, mem_.cursor(), lay, inline_forms_);
     BlockTranslator::Stats st = stats_;
-    e.block(b, st);
+    if (!e.block(b, st)) return nullptr;
     auto code = reinterpret_cast<HostCode>(const_cast<uint8_t*>(e.getCode()));
     if (perf_map_) {  // code made after a reset reuses addresses: perf takes the latest name
       fmt::print(perf_map_, "{:x} {:x} bt_pa{:x}_{}insns\n", reinterpret_cast<uintptr_t>(e.getCode()),

@@ -256,7 +256,28 @@ template <bool kCode32, bool kTranslate>
       uint64_t n = kHostCodeDeclined;
       Fault f;
       if (b->host && count <= left - done) {
-        n = b->host(&v, &f, &run_end_);
+        // The host code may follow b's links to later translated blocks itself while nothing
+        // changes what this loop checks (docs/bt.md); it says where it stopped.
+        const Stamps now = stamps_at(gen, v.tlb);
+        host_run_.left = left - done;
+        host_run_.stamp_all = now.all;
+        host_run_.stamp_global = now.global;
+        host_run_.mode = jump_cache_mode(s);
+        host_run_.linked = 0;
+        host_run_.last = b;
+        host_run_.links = 0;
+        n = b->host(&v, &f, &host_run_);
+        if (host_run_.links) {
+          done += host_run_.linked;
+          b = host_run_.last;
+          in = b->insns.data();
+          count = b->insns.size();
+          host_code_runs_ += host_run_.links;
+          host_code_links_ += host_run_.links;
+          chain_hits_ += host_run_.links;
+          v.counters.decode_cache_hits += host_run_.links;
+          run_end_ = uintptr_t(in + (count < left - done ? count : size_t(left - done)));
+        }
         ++(n == kHostCodeDeclined ? host_code_declined_ : host_code_runs_);
       }
       if (n != kHostCodeDeclined) {
@@ -539,6 +560,7 @@ void Interpreter::register_stats(machine::Stats& stats) {
   stats.counter("bt.code_bytes", &t.code_bytes);
   stats.counter("bt.code_resets", &t.resets);
   stats.counter("bt.host_code_runs", &host_code_runs_);
+  stats.counter("bt.host_code_links", &host_code_links_);
   stats.counter("bt.host_code_declined", &host_code_declined_);
 }
 

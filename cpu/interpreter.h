@@ -51,6 +51,7 @@ class Interpreter : public ExecutionCore {
   const char* name() const override { return translator_ ? "bt" : "interp"; }
   void register_stats(machine::Stats& stats) override;
   const BlockTranslator* translator() const { return translator_.get(); }
+  uint64_t host_code_links() const { return host_code_links_; }  // bt: links host code followed
   Exit run(Vcpu& vcpu, uint64_t budget) override;
   void invalidate_code_page(uint64_t page) override;
   void flush_code_cache() override;
@@ -109,13 +110,15 @@ class Interpreter : public ExecutionCore {
   Options opts_;
   std::unique_ptr<BlockTranslator> translator_;
   uint64_t host_code_runs_ = 0;             // bt: blocks run as host code
+  uint64_t host_code_links_ = 0;            // bt: chain links host code followed itself
   uint64_t host_code_declined_ = 0;         // bt: host code that declined (segments), interpreted
   std::unique_ptr<DecodeCache> cache_;
   Block scratch_;                           // uncached decodes (cache off, page-crossing insns)
   Vcpu* vcpu_ = nullptr;                    // of the last run(): code bits and counters
   // Address after the last instruction the running block may execute; 0 = stop after the
   // current one (set by code invalidation: see run_insns_inline).
-  uintptr_t run_end_ = 0;
+  HostRun host_run_{};                      // bt: shared with host code
+  uintptr_t& run_end_ = host_run_.run_end;
   uint64_t invalidations_ = 0;
   uint64_t chain_hits_ = 0;
 };

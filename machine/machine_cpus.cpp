@@ -117,7 +117,7 @@ void Machine::service_apic_signals_of(unsigned i) {
 void Machine::sync_tsc() {
   // KVM runs the TSC itself, from host time; resetting it here would reload every register
   // group each slice and could move its TSC backwards.
-  if (cfg_.backend != "interp") return;
+  if (cfg_.backend == "kvm") return;  // interp and bt: the TSC is vmlab's
   if (clock_.mode() == Clock::Mode::RealTime) {
     // tsc_ticks() is host time already: one constant offset makes every TSC 0 at the reset.
     for (CpuSlot& c : cpus_) c.vcpu->s.msr.tsc_offset = 0 - tsc_epoch_ns_ / Clock::kNsPerInstruction;

@@ -20,9 +20,23 @@ namespace vmlab::cpu {
 struct Block;
 class Vcpu;
 struct Fault;
-// Host code of a translated block (cpu/block_translator.h): returns the instructions consumed,
-// or kHostCodeDeclined when the machine is not in the state the code was made for (nothing ran).
-using HostCode = uint64_t (*)(Vcpu* v, Fault* fault, const uintptr_t* run_end);
+// What a translated block's host code (cpu/block_translator.h) shares with the interpreter that
+// calls it: the code-write flag, and what it needs to follow chain links to the next translated
+// block itself (the checks of Interpreter::run_chained that inline code cannot change).
+struct HostRun {
+  uintptr_t run_end = 0;        // first: the interpreter's run_end_, 0 after a code write
+  uint64_t left = 0;            // set by the caller: instructions this and later blocks may run
+  uint64_t stamp_all = 0;       // set by the caller: Interpreter::Stamps of now
+  uint64_t stamp_global = 0;
+  uint32_t mode = 0;            // set by the caller: jump_cache_mode
+  uint64_t linked = 0;          // by host code: instructions of the blocks it left for another
+  const Block* last = nullptr;  // by host code: the block whose code returned
+  uint64_t links = 0;           // by host code: links followed (statistics; the caller zeroes it)
+};
+// Host code of a translated block: returns the instructions the last block (HostRun::last)
+// consumed, or kHostCodeDeclined when the machine is not in the state that block's code was
+// made for (none of it ran).
+using HostCode = uint64_t (*)(Vcpu* v, Fault* fault, HostRun* run);
 inline constexpr uint64_t kHostCodeDeclined = ~uint64_t(0);
 
 // Block chaining: a block remembers the blocks that ran after it, so the dispatcher can skip the
