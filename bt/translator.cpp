@@ -184,6 +184,51 @@ Plan plan_for(const Insn& i) {
   return {};
 }
 
+// How an inline instruction relates to the arithmetic flags, for finding flags no one reads.
+enum class FlagUse { Passes, Overwrites, Needs };
+FlagUse flag_use(const Insn& in, const Plan& p) {
+  const bool reg_only = !in.is_mem;
+  switch (p.kind) {
+    case Kind::Nop: case Kind::MovRR: case Kind::MovRI: case Kind::Lea:
+      return FlagUse::Passes;
+    case Kind::Movx:
+      return reg_only ? FlagUse::Passes : FlagUse::Needs;
+    case Kind::NotNeg:
+      if (!reg_only) return FlagUse::Needs;
+      return p.op == 2 ? FlagUse::Passes : FlagUse::Overwrites;
+    case Kind::AluGE: case Kind::AluEG: case Kind::AluEI: case Kind::AluAI:
+      if (!reg_only || p.op == sem::kAdc || p.op == sem::kSbb) return FlagUse::Needs;
+      return FlagUse::Overwrites;
+    case Kind::Imul:
+      return reg_only ? FlagUse::Overwrites : FlagUse::Needs;
+    case Kind::Shift: {  // register forms only; a zero count changes nothing
+      const unsigned cnt = (in.opcode == 0xD1 ? 1u : in.imm & 0xFF) & 31;
+      if (cnt == 0) return FlagUse::Passes;
+      return p.op <= 1 ? FlagUse::Needs : FlagUse::Overwrites;  // rotates keep SF ZF PF AF
+    }
+    default:  // reads flags (Jcc, SETcc, CMOVcc, INC/DEC keep CF), may fault (a handler then
+              // delivers an exception that pushes EFLAGS), or is a handler call
+      return FlagUse::Needs;
+  }
+}
+
+// dead[k]: the flags instruction k writes are overwritten, inside the block, before anything
+// could read them: only register forms that cannot fault or call a handler come in between.
+std::vector<bool> dead_flags(const Block& b, const std::vector<Plan>& plans) {
+  const std::size_t n = plans.size();
+  std::vector<bool> dead(n, false);
+  bool overwritten = false;  // going backwards: the flags are overwritten before any use
+  for (std::size_t k = n; k-- > 0;) {
+    dead[k] = overwritten;
+    switch (flag_use(b.insns[k], plans[k])) {
+      case FlagUse::Passes: break;
+      case FlagUse::Overwrites: overwritten = true; break;
+      case FlagUse::Needs: overwritten = false; break;
+    }
+  }
+  return dead;
+}
+
 class Emitter : public CodeGenerator {
  public:
   Emitter(std::size_t max, uint8_t* where, const Layout& lay, bool inline_forms)
@@ -216,12 +261,15 @@ class Emitter : public CodeGenerator {
         jmp(epilogue_, T_NEAR);
       });
     }
+    const std::vector<bool> dead = dead_flags(b, plans);
     uint32_t off = 0;
     for (std::size_t k = 0; k < n; ++k) {
       const Insn& in = b.insns[k];
       const uint32_t start = off;
       off += in.len;
       const Plan p = plans[k];
+      flags_dead_ = dead[k];
+      if (flags_dead_) ++st.flags_skipped;
       if (p.kind == Kind::Call) {
         callout(in, k, start, off, k + 1 == n);
         ++st.insns_callout;
@@ -313,6 +361,7 @@ class Emitter : public CodeGenerator {
   Label epilogue_, link_;
   std::vector<std::function<void()>> late_;
   uint32_t segs_ = 0;     // segments (bit per register) that inline memory accesses use
+  bool flags_dead_ = false;  // the instruction being emitted need not store its flags
   uint32_t pending_ = 0;  // instructions retired but not yet added to CpuState
   bool eip_stale_ = false;  // inline instructions ran since CpuState::eip was last stored
 
@@ -600,7 +649,7 @@ class Emitter : public CodeGenerator {
       default: xor_(eax, r10d); break;
     }
     if (bytes == 1) movzx(eax, al);
-    alu_flags(op, bytes);
+    if (!flags_dead_) alu_flags(op, bytes);
   }
 
   // Flags after a rotate (ROL/ROR) of eax = r: CF and OF new, SF ZF PF AF kept, in
@@ -708,6 +757,7 @@ class Emitter : public CodeGenerator {
         mov(r13d, dword[rbx + L_.aux]);  // the old CF
         alu(p.op ? sem::kSub : sem::kAdd);
         mov(gpr(r), eax);
+        if (flags_dead_) break;
         mov(ecx, dword[rbx + L_.aux]);
         xor_(r13d, ecx);
         and_(r13d, 0x80000000u);  // CF changed: flip aux[31] and aux[30] (keeps OF)
@@ -759,8 +809,10 @@ class Emitter : public CodeGenerator {
           or_(ecx, edx);
         }
         mov(gpr(in.rm), eax);
-        mov(dword[rbx + L_.result], eax);
-        mov(dword[rbx + L_.aux], ecx);
+        if (!flags_dead_) {
+          mov(dword[rbx + L_.result], eax);
+          mov(dword[rbx + L_.aux], ecx);
+        }
         break;
       }
       case Kind::Imul:  // CF = OF = the product does not fit; aux = CF << 31
@@ -768,12 +820,14 @@ class Emitter : public CodeGenerator {
         else mov(r10d, gpr(in.rm));
         mov(eax, gpr(in.reg));
         imul(eax, r10d);
-        seto(cl);
-        movzx(ecx, cl);
-        shl(ecx, 31);
         mov(gpr(in.reg), eax);
-        mov(dword[rbx + L_.result], eax);
-        mov(dword[rbx + L_.aux], ecx);
+        if (!flags_dead_) {
+          seto(cl);
+          movzx(ecx, cl);
+          shl(ecx, 31);
+          mov(dword[rbx + L_.result], eax);
+          mov(dword[rbx + L_.aux], ecx);
+        }
         break;
       case Kind::Movx: {
         const unsigned bytes = p.op & 0xF;

@@ -29,6 +29,7 @@ class BlockTranslator {
     uint64_t blocks = 0;          // blocks translated
     uint64_t insns_inline = 0;    // instructions emitted as host code
     uint64_t insns_callout = 0;   // instructions emitted as a call of their handler
+    uint64_t flags_skipped = 0;   // inline instructions whose flags were dead (not stored)
     uint64_t code_bytes = 0;      // host code bytes in use
     uint64_t resets = 0;          // code memory filled up and was emptied
   };

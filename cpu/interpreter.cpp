@@ -557,6 +557,7 @@ void Interpreter::register_stats(machine::Stats& stats) {
   stats.counter("bt.blocks_translated", &t.blocks);
   stats.counter("bt.insns_inline", &t.insns_inline);
   stats.counter("bt.insns_callout", &t.insns_callout);
+  stats.counter("bt.flags_skipped", &t.flags_skipped);
   stats.counter("bt.code_bytes", &t.code_bytes);
   stats.counter("bt.code_resets", &t.resets);
   stats.counter("bt.host_code_runs", &host_code_runs_);
