@@ -49,6 +49,10 @@ add_test(NAME guest_smp_pingpong_interp
   COMMAND ${CMAKE_COMMAND} -DEMU=$<TARGET_FILE:vmlab> -DGUEST=$<TARGET_FILE:guest_smp_pingpong>
           "-DARGS=-smp;2;--deterministic" -P ${CMAKE_CURRENT_LIST_DIR}/../guests/run_guest.cmake)
 set_tests_properties(guest_smp_pingpong_interp PROPERTIES LABELS guest TIMEOUT 30)
+add_test(NAME guest_bt_smp_pingpong
+  COMMAND ${CMAKE_COMMAND} -DEMU=$<TARGET_FILE:vmlab> -DGUEST=$<TARGET_FILE:guest_smp_pingpong>
+          "-DARGS=--backend;bt;--bt-hot-runs;1;-smp;2;--deterministic" -P ${CMAKE_CURRENT_LIST_DIR}/../guests/run_guest.cmake)
+set_tests_properties(guest_bt_smp_pingpong PROPERTIES LABELS guest_bt TIMEOUT 30)
 
 # --kvm-irqchip kernel (docs/kvm.md, "In-kernel irqchip"): KVM's 8259s, IOAPIC and local APICs.
 # vmlab_add_kvm_irqchip_test(name script elf args [-Dvar=value...]): test guest_kvm_irqchip_<name>
