@@ -130,7 +130,7 @@ struct InsnsResult {
 // both users (run_insns: one block, from run(); run_chained), one instance per code size so the
 // 16-bit EIP wrap costs nothing in 32-bit code. `end` is the address after the last instruction
 // to run, read from memory before every instruction: a code write (or flush) that invalidates
-// blocks sets it to 0 (Interpreter::run_end_), so the loop stops after the instruction that wrote
+// blocks sets it to 0 (Interpreter::host_run_.run_end), so the loop stops after the instruction that wrote
 // (the rest of the block may be stale) with one compare that is also the end-of-block test. It
 // also leaves after an instruction that returned kEipMoved (a taken branch, a REP slice), and
 // on a fault, with EIP restored to the faulting instruction.
@@ -178,7 +178,7 @@ Interpreter::Interpreter(Options o, std::unique_ptr<BlockTranslator> translator)
 Interpreter::~Interpreter() = default;
 
 void Interpreter::invalidate_code_page(uint64_t page) {
-  run_end_ = 0;  // a running block stops after the current instruction (it may be stale now)
+  host_run_.run_end = 0;  // a running block stops after the current instruction (it may be stale now)
   const unsigned n = cache_->invalidate_page(page);
   if (vcpu_) {
     vcpu_->mem.clear_code(page);
@@ -188,7 +188,7 @@ void Interpreter::invalidate_code_page(uint64_t page) {
 }
 
 void Interpreter::flush_code_cache() {
-  run_end_ = 0;
+  host_run_.run_end = 0;
   cache_->flush();
 }
 
@@ -247,7 +247,7 @@ template <bool kCode32, bool kTranslate>
   const Insn* in = b->insns.data();
   size_t count = b->insns.size();
   for (;;) {
-    run_end_ = uintptr_t(in + (count < left - done ? count : size_t(left - done)));
+    host_run_.run_end = uintptr_t(in + (count < left - done ? count : size_t(left - done)));
     InsnsResult r;
     if constexpr (kTranslate) {
       // bt: a block that ran often enough runs as host code, whole (the budget allowing); the
@@ -276,17 +276,17 @@ template <bool kCode32, bool kTranslate>
           host_code_links_ += host_run_.links;
           chain_hits_ += host_run_.links;
           v.counters.decode_cache_hits += host_run_.links;
-          run_end_ = uintptr_t(in + (count < left - done ? count : size_t(left - done)));
+          host_run_.run_end = uintptr_t(in + (count < left - done ? count : size_t(left - done)));
         }
         ++(n == kHostCodeDeclined ? host_code_declined_ : host_code_runs_);
       }
       if (n != kHostCodeDeclined) {
         r = {in + n, f};
       } else {
-        r = run_insns_inline<kCode32>(v, in, run_end_);
+        r = run_insns_inline<kCode32>(v, in, host_run_.run_end);
       }
     } else {
-      r = run_insns_inline<kCode32>(v, in, run_end_);
+      r = run_insns_inline<kCode32>(v, in, host_run_.run_end);
     }
     done += uint64_t(r.stop - in);
     if (r.fault) return {nullptr, done, r.fault};
@@ -379,7 +379,7 @@ Exit Interpreter::run(Vcpu& v, uint64_t budget) {
   // a handler, so whether one is active is decided once per run().
   const bool debugging = v.debug.active();
   // Handlers may invalidate blocks (self-modifying code): that stops the running block at once
-  // (run_end_), and the generation, read through a reference, says it happened.
+  // (host_run_.run_end), and the generation, read through a reference, says it happened.
   const uint64_t& generation = cache_->generation_ref();
   // The block that ran last without a fault, and the generation then: a chain source. Used only
   // while the generation is unchanged (else it may have been retired, and collect() frees it).
@@ -511,9 +511,9 @@ Exit Interpreter::run(Vcpu& v, uint64_t budget) {
       const Insn* const first = b->insns.data();
       const size_t count = b->insns.size();
       const size_t n = single ? 1 : (count < left ? count : size_t(left));
-      run_end_ = uintptr_t(first + n);
-      const InsnsResult r = code32(s) ? run_insns<true>(v, first, run_end_)
-                                      : run_insns<false>(v, first, run_end_);
+      host_run_.run_end = uintptr_t(first + n);
+      const InsnsResult r = code32(s) ? run_insns<true>(v, first, host_run_.run_end)
+                                      : run_insns<false>(v, first, host_run_.run_end);
       executed += uint64_t(r.stop - first);
       faulted = bool(r.fault);
       if (faulted) {

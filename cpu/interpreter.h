@@ -117,8 +117,9 @@ class Interpreter : public ExecutionCore {
   Vcpu* vcpu_ = nullptr;                    // of the last run(): code bits and counters
   // Address after the last instruction the running block may execute; 0 = stop after the
   // current one (set by code invalidation: see run_insns_inline).
-  HostRun host_run_{};                      // bt: shared with host code
-  uintptr_t& run_end_ = host_run_.run_end;
+  // run_end: the end of the instructions running now, 0 after a code write; with the rest of
+  // HostRun, shared with bt's host code.
+  HostRun host_run_{};
   uint64_t invalidations_ = 0;
   uint64_t chain_hits_ = 0;
 };
