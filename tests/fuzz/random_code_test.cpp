@@ -55,23 +55,31 @@ TEST_CASE("random_code_runs_end_in_an_allowed_way_in_every_mode") {
   }
 }
 
+namespace {
+// Runs `pages` pages of seed's random code in every mode on both machines: same exit, count,
+// CPU state and memory.
+void same_runs(FuzzMachine& x, FuzzMachine& y, uint64_t seed, uint32_t pages) {
+  for (unsigned mode = 0; mode < kNumFuzzModes; ++mode)
+    for (uint32_t page = 0; page < pages; ++page) {
+      CAPTURE(mode);
+      CAPTURE(page);
+      const RunResult a = x.run_page(seed, FuzzMode(mode), page, 2000);
+      const RunResult b = y.run_page(seed, FuzzMode(mode), page, 2000);
+      CHECK(int(a.reason) == int(b.reason));
+      CHECK(a.executed == b.executed);
+      CHECK(a.digest == b.digest);
+      CHECK(a.mem_digest == b.mem_digest);
+    }
+}
+}  // namespace
+
 TEST_CASE("random_code_runs_the_same_with_and_without_the_fast_handlers") {
   // The fast handlers (cpu/fast_handlers.h) fall back to the general ones on anything unusual;
   // random code in every mode is full of the unusual.
   vmlab::cpu::Interpreter::Options general_only;
   general_only.fast_handlers = false;
   FuzzMachine fast, general(general_only);
-  for (unsigned mode = 0; mode < kNumFuzzModes; ++mode)
-    for (uint32_t page = 0; page < 60; ++page) {
-      CAPTURE(mode);
-      CAPTURE(page);
-      const RunResult a = fast.run_page(11, FuzzMode(mode), page, 2000);
-      const RunResult b = general.run_page(11, FuzzMode(mode), page, 2000);
-      CHECK(int(a.reason) == int(b.reason));
-      CHECK(a.executed == b.executed);
-      CHECK(a.digest == b.digest);
-      CHECK(a.mem_digest == b.mem_digest);
-    }
+  same_runs(fast, general, 11, 60);
 }
 
 TEST_CASE("random_code_runs_the_same_on_bt_as_on_the_interpreter") {
@@ -81,17 +89,7 @@ TEST_CASE("random_code_runs_the_same_on_bt_as_on_the_interpreter") {
   vmlab::cpu::Interpreter::Options first_run;
   first_run.hot_runs = 1;
   FuzzMachine interp, bt(first_run, true);
-  for (unsigned mode = 0; mode < kNumFuzzModes; ++mode)
-    for (uint32_t page = 0; page < 150; ++page) {
-      CAPTURE(mode);
-      CAPTURE(page);
-      const RunResult a = interp.run_page(13, FuzzMode(mode), page, 2000);
-      const RunResult b = bt.run_page(13, FuzzMode(mode), page, 2000);
-      CHECK(int(a.reason) == int(b.reason));
-      CHECK(a.executed == b.executed);
-      CHECK(a.digest == b.digest);
-      CHECK(a.mem_digest == b.mem_digest);
-    }
+  same_runs(interp, bt, 13, 150);
   // bt did translate, inline and out of line, and started over when its arena filled.
   const vmlab::cpu::BlockTranslator::Stats& t = bt.translator()->stats();
   MESSAGE("bt: " << t.blocks << " blocks, " << t.insns_inline << " inline, " << t.insns_callout
