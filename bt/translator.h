@@ -43,6 +43,7 @@ class Translator : public cpu::BlockTranslator {
   // Names every block's host code in /tmp/perf-<pid>.map, the file `perf report` reads for code
   // made at run time (the same convention as QEMU's -perfmap and the JVMs'). False: cannot write.
   bool write_perf_map();
+  bool has_code_memory() const { return mem_.ok(); }  // false: the mapping failed (ulimit -v?)
   cpu::HostCode translate(const cpu::Vcpu& v, const cpu::Block& b) override;
   bool full() const override { return full_; }
   void reset() override;

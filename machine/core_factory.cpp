@@ -28,6 +28,10 @@ std::unique_ptr<cpu::ExecutionCore> make_execution_core(const MachineConfig& cfg
       throw SetupError("--backend bt: translates cached, chained blocks; drop --no-decode-cache, "
                        "--no-blocks, --no-jump-cache and --no-chaining (or use --backend interp)");
     auto translator = std::make_unique<bt::Translator>();
+    if (!translator->has_code_memory())
+      throw SetupError(fmt::format("--backend bt: cannot map {} MiB of address space for host code; "
+                                   "raise the limit (ulimit -v) or use --backend interp",
+                                   bt::Translator::kDefaultCodeBytes >> 20));
     if (cfg.bt_perf_map && !translator->write_perf_map())
       throw SetupError(fmt::format("--bt-perf-map: cannot write /tmp/perf-{}.map; check that /tmp "
                                    "is writable", getpid()));
