@@ -3,7 +3,7 @@
 # initramfs's scripted check (scripts/linux-guest.sh builds it), which must print only PASS
 # lines and power the machine off (status 0); then the host checks the ext2 disk the guest wrote.
 #
-#   run_linux_boot.sh VMLAB REPO_DIR MODE      MODE: interp | bt | smp2 | kvm
+#   run_linux_boot.sh VMLAB REPO_DIR MODE      MODE: interp | bt | smp2 | bt_smp2 | kvm
 # Exit status: 0 pass, 1 fail, 77 skip (packages cannot be had; kvm cannot run this guest here).
 set -uo pipefail
 VMLAB=$1 REPO=$2 MODE=$3
@@ -25,6 +25,7 @@ cpus=1 backend=interp limit=480
 case $MODE in
   interp) ;;
   bt) backend=bt ;;  # the translator must give the interpreter's results on the same guest
+  bt_smp2) backend=bt cpus=2 ;;  # one translator per vCPU, code shared through guest memory
   smp2) cpus=2 ;;
   kvm)
     backend=kvm limit=120
