@@ -80,7 +80,7 @@ class Interpreter : public ExecutionCore {
     uint64_t stamp = ~0ull;
     const Block* block = nullptr;
   };
-  static constexpr unsigned kJumpCacheSize = 1024;
+  static constexpr unsigned kJumpCacheSize = 4096;
   static unsigned jump_cache_index(uint32_t lin) { return (lin ^ (lin >> 10)) & (kJumpCacheSize - 1); }
   static uint32_t jump_cache_mode(const CpuState& s) { return s.cpl | (code32(s) ? 4u : 0u); }
   bool jump_cache_usable(const Vcpu& v) const;
