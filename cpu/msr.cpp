@@ -76,7 +76,7 @@ Fault read_msr(Vcpu& v, uint32_t index, uint64_t& value) {
     // The interpreter never leaves guest execution for an exit handler: 0. A core with exits
     // (KVM) answers this MSR itself; others do not have the counter yet: #GP, "unknown".
     case kMsrVmlabExits:
-      if (v.technique_id > 1) return fault_gp(0);  // interp and bt: no exits
+      if (v.technique_id != kTechniqueInterp && v.technique_id != kTechniqueBt) return fault_gp(0);
       value = 0;
       return kNoFault;
     default: return fault_gp(0);

@@ -34,6 +34,9 @@ struct CpuCounters {
 };
 
 // Bits in Vcpu::attention: the core checks them between instructions/blocks and exits.
+// Vcpu::technique_id values, as docs/guest_interface.md gives them to guests.
+inline constexpr uint8_t kTechniqueInterp = 0, kTechniqueBt = 1, kTechniqueTrap = 2;
+inline constexpr uint8_t kTechniqueKvm = 3;
 inline constexpr uint32_t kAttnStop = 1u << 0;       // machine wants the core to return
 inline constexpr uint32_t kAttnInterrupt = 1u << 1;  // INTR/NMI line changed
 inline constexpr uint32_t kAttnShutdown = 1u << 2;   // triple fault happened (set by delivery)
@@ -72,8 +75,8 @@ class Vcpu {
   // CPUID (cpu/semantics/random.h).
   bool rdrand_executes = false;
   int index = 0;  // 0 = bootstrap processor
-  // Which technique runs this vCPU (reported by CPUID leaf 0x40000001): 0 interp, 1 bt, 2 trap,
-  // 3 kvm. The execution core sets it when it takes the vCPU.
+  // Which technique runs this vCPU (reported by CPUID leaf 0x40000001, kTechnique*). The
+  // execution core sets it when it takes the vCPU.
   uint8_t technique_id = 0;
 };
 

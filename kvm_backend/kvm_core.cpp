@@ -204,7 +204,7 @@ std::string KvmCore::emulate_one(cpu::Vcpu& v, Exit& out, bool& stop) {
   v.intr = nullptr;
   const Exit ie = fallback_.run(v, 1);
   v.intr = intr;
-  v.technique_id = 3;
+  v.technique_id = cpu::kTechniqueKvm;
   out.executed += ie.executed;
   if (ie.reason == ExitReason::InternalError)
     return "the interpreter fallback failed: " + ie.message;
@@ -239,7 +239,7 @@ std::string KvmCore::internal_error_text(const kvm_run& run) const {
 
 Exit KvmCore::run(cpu::Vcpu& v, uint64_t budget) {
   const uint64_t started = now_ns();
-  v.technique_id = 3;
+  v.technique_id = cpu::kTechniqueKvm;
   ++counters_.runs;
   Exit out;
   uint64_t guest_ns = 0;

@@ -61,7 +61,7 @@ cpu::Exit KvmCore::run_watched(cpu::Vcpu& v, uint64_t budget) {
   // The next KVM entry writes back whatever it changed (load_state's dirty check).
   v.tlb.flush_all();  // KVM may have changed page tables since the interpreter last ran
   const cpu::Exit e = fallback_.run(v, std::min(budget, kWatchedSlice));
-  v.technique_id = 3;
+  v.technique_id = cpu::kTechniqueKvm;
   counters_.watch_interp_instructions += e.executed;
   return e;
 }
