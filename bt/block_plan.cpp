@@ -84,6 +84,16 @@ Plan plan_for(const Insn& i) {
   return {};
 }
 
+std::vector<Plan> plan_block(const Block& b) {
+  const std::size_t n = b.insns.size();
+  std::vector<Plan> plans(n);
+  for (std::size_t k = 0; k < n; ++k) {
+    plans[k] = plan_for(b.insns[k]);
+    if (ends_block(plans[k].kind) && k + 1 != n) plans[k] = {};
+  }
+  return plans;
+}
+
 FlagUse flag_use(const Insn& in, const Plan& p) {
   const bool reg_only = !in.is_mem;
   switch (p.kind) {

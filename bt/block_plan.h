@@ -3,7 +3,7 @@
 // inline memory accesses use, and which instructions' flags no one reads. Pure analysis of
 // cpu::Insn, no code emission, so it reads on its own:
 //
-//   std::vector<Plan> plans = ...plan_for(insn) for each...;
+//   std::vector<Plan> plans = plan_block(block);
 //   std::vector<bool> dead = dead_flags(block, plans);
 #pragma once
 #include <cstdint>
@@ -28,6 +28,9 @@ struct Plan {
 
 // The form instruction i takes (Kind::Call: a call of its handler).
 Plan plan_for(const cpu::Insn& i);
+// plan_for of every instruction of b, except that a block-ending transfer is inline only as
+// the block's last instruction.
+std::vector<Plan> plan_block(const cpu::Block& b);
 // The control transfers that end a block: inline only as its last instruction.
 inline bool ends_block(Kind k) { return k == Kind::JmpRel || k == Kind::CallRel || k == Kind::Ret; }
 // The segments (a bit per segment register) the inline form's memory accesses go through.

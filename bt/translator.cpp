@@ -102,8 +102,7 @@ static_assert(sizeof(Fault) == 8, "a handler's Fault comes back in rax");
 
 class Emitter : public CodeGenerator {
  public:
-  Emitter(std::size_t max, uint8_t* where, const Layout& lay, bool inline_forms)
-      : CodeGenerator(max, where), L_(lay), inline_(inline_forms) {}
+  Emitter(std::size_t max, uint8_t* where, const Layout& lay) : CodeGenerator(max, where), L_(lay) {}
 
   // False: the prologue did not come out kBodyOffset bytes long (no block can be linked to).
   bool block(const Block& b, BlockTranslator::Stats& st) {
@@ -117,12 +116,8 @@ class Emitter : public CodeGenerator {
     mov(r12d, dword[rbx + L_.eip]);
     mov(byte[rsp], 0);
     const std::size_t n = b.insns.size();
-    std::vector<Plan> plans(n);
-    for (std::size_t k = 0; k < n; ++k) {
-      plans[k] = inline_ ? plan_for(b.insns[k]) : Plan{};
-      if (ends_block(plans[k].kind) && k + 1 != n) plans[k] = {};
-      segs_ |= segments_used(b.insns[k], plans[k].kind);
-    }
+    const std::vector<Plan> plans = plan_block(b);
+    for (std::size_t k = 0; k < n; ++k) segs_ |= segments_used(b.insns[k], plans[k].kind);
     if (segs_) {  // not in the state inline memory accesses assume: the interpreter runs it
       Label* declined = new_late_label();
       guard(*declined);
@@ -228,7 +223,6 @@ class Emitter : public CodeGenerator {
 
  private:
   const Layout& L_;
-  bool inline_;
   Label epilogue_, link_;
   std::vector<std::function<void()>> late_;
   uint32_t segs_ = 0;     // segments (bit per register) that inline memory accesses use
@@ -808,8 +802,7 @@ class Emitter : public CodeGenerator {
 
 }  // namespace
 
-Translator::Translator(std::size_t code_bytes, bool inline_forms)
-    : mem_(code_bytes), inline_forms_(inline_forms) {}
+Translator::Translator(std::size_t code_bytes) : mem_(code_bytes) {}
 
 Translator::~Translator() {
   if (perf_map_) std::fclose(perf_map_);
@@ -838,7 +831,7 @@ HostCode Translator::translate(const Vcpu& v, const Block& b) {
   static_assert(sizeof(void*) == 8);
   const Layout lay(v);
   try {
-    Emitter e(budget, mem_.cursor(), lay, inline_forms_);
+    Emitter e(budget, mem_.cursor(), lay);
     BlockTranslator::Stats st = stats_;
     if (!e.block(b, st)) return nullptr;
     auto code = reinterpret_cast<HostCode>(const_cast<uint8_t*>(e.getCode()));

@@ -37,8 +37,7 @@ class CodeMemory {
 class Translator : public cpu::BlockTranslator {
  public:
   static constexpr std::size_t kDefaultCodeBytes = 256u << 20;
-  // inline_forms = false: every instruction becomes a handler call (for tests and measurement).
-  explicit Translator(std::size_t code_bytes = kDefaultCodeBytes, bool inline_forms = true);
+  explicit Translator(std::size_t code_bytes = kDefaultCodeBytes);
   ~Translator() override;
   // Names every block's host code in /tmp/perf-<pid>.map, the file `perf report` reads for code
   // made at run time (the same convention as QEMU's -perfmap and the JVMs'). False: cannot write.
@@ -50,7 +49,6 @@ class Translator : public cpu::BlockTranslator {
 
  private:
   CodeMemory mem_;
-  bool inline_forms_;
   std::FILE* perf_map_ = nullptr;
   bool full_ = false;
 };

@@ -4,7 +4,7 @@
 // cpu/ knows this interface only, so the interpreter builds without the code emitter.
 //
 //   HostCode code = translator.translate(vcpu, block);   // nullptr: keep interpreting it
-//   Fault f;  uint64_t n = code(&vcpu, &f, &run_end);     // n instructions consumed
+//   Fault f;  uint64_t n = code(&vcpu, &f, &host_run);    // see HostRun (decode_cache.h)
 #pragma once
 #include <cstdint>
 #include "cpu/decode/decode_cache.h"
@@ -20,9 +20,10 @@ class BlockTranslator {
   // The code behaves exactly as the interpreter's loop over b.insns (interpreter.cpp,
   // run_insns_inline) with run_end = one past the last instruction: it returns how many
   // instructions it consumed, and on a fault stores it in *fault with EIP on that instruction.
+  // It may go on into linked blocks' code first (HostRun says which block returned).
   virtual HostCode translate(const Vcpu& v, const Block& b) = 0;
   // Code memory ran out: the caller drops every block (flush) at a point where no host code
-  // runs, then calls reset().
+  // runs (the start of Interpreter::run), then calls reset().
   virtual bool full() const = 0;
   virtual void reset() = 0;
   struct Stats {

@@ -130,8 +130,8 @@ struct InsnsResult {
 // both users (run_insns: one block, from run(); run_chained), one instance per code size so the
 // 16-bit EIP wrap costs nothing in 32-bit code. `end` is the address after the last instruction
 // to run, read from memory before every instruction: a code write (or flush) that invalidates
-// blocks sets it to 0 (Interpreter::host_run_.run_end), so the loop stops after the instruction that wrote
-// (the rest of the block may be stale) with one compare that is also the end-of-block test. It
+// blocks sets it to 0 (Interpreter::host_run_.run_end), so the loop stops after the instruction
+// that wrote (the rest of the block may be stale) with one compare that is also the end-of-block test. It
 // also leaves after an instruction that returned kEipMoved (a taken branch, a REP slice), and
 // on a fault, with EIP restored to the faulting instruction.
 template <bool kCode32>
@@ -246,8 +246,15 @@ template <bool kCode32, bool kTranslate>
   uint64_t done = 0;
   const Insn* in = b->insns.data();
   size_t count = b->insns.size();
-  for (;;) {
+  // What the link checks compare against; recomputed after every block (bt's host code needs
+  // them before the first one too).
+  uint32_t mode = jump_cache_mode(s);
+  Stamps now = stamps_at(gen, v.tlb);
+  auto set_run_end = [&] {
     host_run_.run_end = uintptr_t(in + (count < left - done ? count : size_t(left - done)));
+  };
+  for (;;) {
+    set_run_end();
     InsnsResult r;
     if constexpr (kTranslate) {
       // bt: a block that ran often enough runs as host code, whole (the budget allowing); the
@@ -258,25 +265,24 @@ template <bool kCode32, bool kTranslate>
       if (b->host && count <= left - done) {
         // The host code may follow b's links to later translated blocks itself while nothing
         // changes what this loop checks (docs/bt.md); it says where it stopped.
-        const Stamps now = stamps_at(gen, v.tlb);
         host_run_.left = left - done;
         host_run_.stamp_all = now.all;
         host_run_.stamp_global = now.global;
-        host_run_.mode = jump_cache_mode(s);
+        host_run_.mode = mode;
         host_run_.linked = 0;
         host_run_.last = b;
         host_run_.links = 0;
         n = b->host(&v, &f, &host_run_);
-        if (host_run_.links) {
+        if (const uint64_t links = host_run_.links) {
           done += host_run_.linked;
           b = host_run_.last;
           in = b->insns.data();
           count = b->insns.size();
-          host_code_runs_ += host_run_.links;
-          host_code_links_ += host_run_.links;
-          chain_hits_ += host_run_.links;
-          v.counters.decode_cache_hits += host_run_.links;
-          host_run_.run_end = uintptr_t(in + (count < left - done ? count : size_t(left - done)));
+          host_code_runs_ += links;
+          host_code_links_ += links;
+          chain_hits_ += links;
+          v.counters.decode_cache_hits += links;
+          set_run_end();  // for the interpreter, should the last block have declined
         }
         ++(n == kHostCodeDeclined ? host_code_declined_ : host_code_runs_);
       }
@@ -295,10 +301,10 @@ template <bool kCode32, bool kTranslate>
     if ((s.events.interrupt_shadow | s.events.nmi_pending | s.events.halted) ||
         (s.eflags & TF) || ((s.eflags & IF) && v.intr && v.intr->intr_pending()))
       break;
-    const uint32_t mode = jump_cache_mode(s);
+    mode = jump_cache_mode(s);
     if (((mode & 4) != 0) != kCode32) break;
     const uint32_t lin = s.seg[CS].base + s.eip;
-    const Stamps now = stamps_at(gen, v.tlb);
+    now = stamps_at(gen, v.tlb);
     const ChainLink* l = &b->next[0];
     if (!(l->lin == lin && l->mode == mode && now.valid(l->stamp))) {
       ++l;
@@ -363,7 +369,7 @@ Fault Interpreter::get_block(Vcpu& v, uint32_t eip, unsigned max_insns, const Bl
 Exit Interpreter::run(Vcpu& v, uint64_t budget) {
   CpuState& s = v.s;
   vcpu_ = &v;
-  v.technique_id = translator_ ? 1 : 0;
+  v.technique_id = translator_ ? kTechniqueBt : kTechniqueInterp;
   v.rdrand_executes = opts_.rdrand;
   Exit exit;
   uint64_t executed = 0;
@@ -393,13 +399,13 @@ Exit Interpreter::run(Vcpu& v, uint64_t budget) {
     return exit;
   };
 
+  // bt: code memory filled up during an earlier run (translate() has made nothing since); no
+  // host code runs here, so drop every block and its code and start over.
+  if (translator_ && translator_->full()) {
+    flush_code_cache();
+    translator_->reset();
+  }
   for (;;) {
-    // bt: code memory is full; no host code runs here, so drop every block and its code.
-    if (translator_ && translator_->full()) {
-      flush_code_cache();
-      prev = nullptr;
-      translator_->reset();
-    }
     cache_->collect();  // no block is executing here
     const uint32_t attn = v.attention.load(std::memory_order_relaxed);
     if (attn & kAttnShutdown) return finish(ExitReason::Shutdown);
@@ -546,10 +552,6 @@ void Interpreter::deliver(Vcpu& v, const Fault& f, uint32_t eip) {
   // deliver_event counts the exception in v.counters.exceptions.
   deliver_fault(v, f, eip);
 }
-
-}  // namespace vmlab::cpu
-
-namespace vmlab::cpu {
 
 void Interpreter::register_stats(machine::Stats& stats) {
   if (!translator_) return;

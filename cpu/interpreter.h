@@ -115,9 +115,8 @@ class Interpreter : public ExecutionCore {
   std::unique_ptr<DecodeCache> cache_;
   Block scratch_;                           // uncached decodes (cache off, page-crossing insns)
   Vcpu* vcpu_ = nullptr;                    // of the last run(): code bits and counters
-  // Address after the last instruction the running block may execute; 0 = stop after the
-  // current one (set by code invalidation: see run_insns_inline).
-  // run_end: the end of the instructions running now, 0 after a code write; with the rest of
+  // run_end: the address after the last instruction the running block may execute; 0 = stop
+  // after the current one (set by code invalidation: see run_insns_inline). With the rest of
   // HostRun, shared with bt's host code.
   HostRun host_run_{};
   uint64_t invalidations_ = 0;
