@@ -17,7 +17,7 @@ std::string technique_list() {
 }  // namespace
 
 void add_backend_command(Monitor& mon, machine::Machine& m) {
-  mon.add_command({"backend", "[interp|bt|kvm]",
+  mon.add_command({"backend", "[" + technique_list() + "]",
                    "show the execution technique, or switch the running machine to another one",
                    [&m](const std::vector<std::string>& args, const std::string&) {
                      if (args.empty())
