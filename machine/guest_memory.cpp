@@ -5,9 +5,12 @@
 #include <sys/mman.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 #include <fmt/format.h>
 #include <stdexcept>
+
+#include "machine/setup_error.h"
 
 namespace vmlab::machine {
 
@@ -25,8 +28,10 @@ GuestMemory::GuestMemory(uint64_t ram_bytes) {
   void* p = mmap(nullptr, ram_bytes, PROT_READ | PROT_WRITE,
                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (p == MAP_FAILED)
-    throw std::runtime_error(
-        fmt::format("cannot reserve {} MiB of host memory for guest RAM", ram_bytes >> 20));
+    throw SetupError(fmt::format("-m {}: cannot map {} MiB of host address space for guest RAM "
+                                 "({}); give the guest less memory (-m) or raise the limit "
+                                 "(ulimit -v)", ram_bytes >> 20, ram_bytes >> 20,
+                                 std::strerror(errno)));
   ram_ = static_cast<uint8_t*>(p);
   ram_size_ = ram_bytes;
   pages_ = ram_bytes >> kPageShift;
