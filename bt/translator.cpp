@@ -16,8 +16,9 @@
 //     privilege holding every byte; if that fails, the instruction's handler runs instead, out
 //     of line, and starts it over. Inline stores go through write TLB entries only, which exist
 //     only for pages that are not code, so inline code never writes code.
-//   - A block that ran with no handler call follows its chain links to the next block's host
-//     code itself (link()); see docs/bt.md.
+//   - A block follows its chain links to the next block's host code itself (link()): after
+//     inline code alone with the checks inline code could make fail, after a handler call with
+//     all of run_chained's (may_link_after_handlers); see docs/bt.md.
 #include "bt/translator.h"
 
 #include <sys/mman.h>
@@ -93,6 +94,16 @@ struct Layout {
   }
 };
 
+// What Interpreter::run_chained checks between blocks that only a handler can change, for a
+// block that called one and would link: no code write (run_end 0: the generation moved, and
+// this block may be retired), no TLB flush (the stamps the links are checked against moved),
+// the same CPL and code size, and nothing for the dispatcher (an interrupt shadow, an NMI, HLT,
+// TF, an interrupt a device now raises).
+bool may_link_after_handlers(Vcpu* v, HostRun* run) {
+  return run->run_end != 0 && v->tlb.epoch == run->tlb_epoch && code_mode(v->s) == run->mode &&
+         !needs_dispatcher(*v);
+}
+
 // Bytes of the prologue that saves registers and takes the arguments; a block linked to is
 // entered after them (push rbx, rbp, r12-r15: 10; sub rsp, 8: 4; three 64-bit moves: 9).
 constexpr std::size_t kBodyOffset = 23;
@@ -159,16 +170,27 @@ class Emitter : public CodeGenerator {
     return true;
   }
 
-  // Where the block's code ends with every instruction done and no handler called (rax = the
-  // instructions it consumed): follow one of b's chain links to the next block's host code, with
-  // the checks Interpreter::run_chained makes. Only those that inline code could change are made
-  // here: the attention bits (other threads), the link (address, mode and stamp), the CS limit,
-  // the budget. Events, TF, IF and pending interrupts, the mode and the stamps change only
-  // through instructions that are handler calls, and after one the interpreter checks them all.
+  // Where the block's code ends with every instruction done (rax = the instructions it
+  // consumed): follow one of b's chain links to the next block's host code, with the checks
+  // Interpreter::run_chained makes. Inline code can change only the attention bits (other
+  // threads), which link it needs (address), the CS limit and the budget: checked here. What
+  // else run_chained checks (events, TF, IF and pending interrupts, the mode, code writes and
+  // TLB flushes) changes only in handlers: after a handler call may_link_after_handlers checks
+  // it too.
   void link(const Block& b) {
     L(link_);
+    Label checked;
     cmp(byte[rsp], 0);
-    jne(epilogue_, T_NEAR);
+    je(checked, T_NEAR);
+    mov(r13, rax);
+    mov(rdi, rbx);
+    mov(rsi, r14);
+    mov(rax, reinterpret_cast<uintptr_t>(&may_link_after_handlers));
+    call(rax);
+    test(al, al);
+    mov(rax, r13);
+    jz(epilogue_, T_NEAR);
+    L(checked);
     cmp(dword[rbx + L_.attention], 0);
     jne(epilogue_, T_NEAR);
     mov(ecx, dword[rbx + L_.eip]);
@@ -324,7 +346,7 @@ class Emitter : public CodeGenerator {
     mov(rsi, reinterpret_cast<uintptr_t>(&in));
     mov(rax, reinterpret_cast<uintptr_t>(in.fn));
     call(rax);
-    mov(byte[rsp], 1);  // the block will not link: the interpreter checks what the handler did
+    mov(byte[rsp], 1);  // a handler ran: link() checks what it may have changed
     Label* fault = new_late_label();
     cmp(al, kNoVector);
     jne(*fault, T_NEAR);

@@ -121,6 +121,9 @@ inline bool real_mode(const CpuState& s) { return !(s.cr0 & CR0_PE); }
 inline bool paging_enabled(const CpuState& s) { return (s.cr0 & (CR0_PG | CR0_PE)) == (CR0_PG | CR0_PE); }
 inline bool code32(const CpuState& s) { return s.seg[CS].attr & SEG_DB; }
 inline bool stack32(const CpuState& s) { return s.seg[SS].attr & SEG_DB; }
+// CPL and code size: what, besides the linear address, selects a decoded block and the code
+// made for it (the interpreter's jump cache and chain links, bt's links).
+inline uint32_t code_mode(const CpuState& s) { return s.cpl | (code32(s) ? 4u : 0u); }
 inline unsigned iopl(const CpuState& s) { return (s.eflags >> 12) & 3; }
 
 }  // namespace vmlab::cpu

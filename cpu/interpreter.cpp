@@ -269,6 +269,7 @@ template <bool kCode32, bool kTranslate>
         host_run_.stamp_all = now.all;
         host_run_.stamp_global = now.global;
         host_run_.mode = mode;
+        host_run_.tlb_epoch = v.tlb.epoch;
         host_run_.linked = 0;
         host_run_.last = b;
         host_run_.links = 0;
@@ -298,9 +299,7 @@ template <bool kCode32, bool kTranslate>
     if (r.fault) return {nullptr, done, r.fault};
     if (generation != gen) return {nullptr, done, kNoFault};  // b may have been retired
     if (done >= left || v.attention.load(std::memory_order_relaxed)) break;
-    if ((s.events.interrupt_shadow | s.events.nmi_pending | s.events.halted) ||
-        (s.eflags & TF) || ((s.eflags & IF) && v.intr && v.intr->intr_pending()))
-      break;
+    if (needs_dispatcher(v)) break;
     mode = jump_cache_mode(s);
     if (((mode & 4) != 0) != kCode32) break;
     const uint32_t lin = s.seg[CS].base + s.eip;

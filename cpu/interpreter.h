@@ -82,7 +82,7 @@ class Interpreter : public ExecutionCore {
   };
   static constexpr unsigned kJumpCacheSize = 4096;
   static unsigned jump_cache_index(uint32_t lin) { return (lin ^ (lin >> 10)) & (kJumpCacheSize - 1); }
-  static uint32_t jump_cache_mode(const CpuState& s) { return s.cpl | (code32(s) ? 4u : 0u); }
+  static uint32_t jump_cache_mode(const CpuState& s) { return code_mode(s); }
   bool jump_cache_usable(const Vcpu& v) const;
   // Generation + TLB epoch: both only grow, so the sum is unchanged exactly when neither changed.
   // An entry made for a block on global pages carries generation + global epoch with the top bit

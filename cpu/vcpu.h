@@ -96,4 +96,13 @@ inline bool can_take_event(const Vcpu& v) {
   return (s.eflags & IF) && v.intr && v.intr->intr_pending();
 }
 
+// Must the dispatcher look before the next instruction? An interrupt shadow to end, a pending
+// NMI, HLT, single-stepping (TF), or an interrupt that INTR would deliver now. Chained blocks
+// (the interpreter's run_chained, bt's linked host code) go on to the next block only when not.
+inline bool needs_dispatcher(const Vcpu& v) {
+  const CpuState& s = v.s;
+  return (s.events.interrupt_shadow | s.events.nmi_pending | s.events.halted) || (s.eflags & TF) ||
+         ((s.eflags & IF) && v.intr && v.intr->intr_pending());
+}
+
 }  // namespace vmlab::cpu

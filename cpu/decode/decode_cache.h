@@ -29,6 +29,7 @@ struct HostRun {
   uint64_t stamp_all = 0;       // set by the caller: Interpreter::Stamps of now
   uint64_t stamp_global = 0;
   uint32_t mode = 0;            // set by the caller: jump_cache_mode
+  uint64_t tlb_epoch = 0;       // set by the caller: Tlb::epoch (handlers may flush the TLB)
   uint64_t linked = 0;          // by host code: instructions of the blocks it left for another
   const Block* last = nullptr;  // by host code: the block whose code returned
   uint64_t links = 0;           // by host code: links followed (statistics; the caller zeroes it)

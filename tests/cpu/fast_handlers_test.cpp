@@ -394,3 +394,115 @@ TEST_CASE("bt_keeps_flags_an_overwriting_instruction_would_kill_when_a_load_betw
     }
   }
 }
+
+TEST_CASE("bt_follows_a_link_after_a_far_jump_only_in_the_code_size_the_link_was_made_for") {
+  // jmp far [ebx] to the linear address X, then at X: inc eax; hlt. The far pointer names a
+  // 32-bit code segment (base 0) for two runs, so bt links the jump's block to X's 32-bit host
+  // code; then a 16-bit one (base kCode, same X): the link still names X and the mode the host
+  // code started in, but the handler changed the code size, so X must run as inc ax.
+  constexpr uint32_t kX = kCode + 0x100, kPointer = kData;
+  for (bool translate : {false, true}) {
+    CAPTURE(translate);
+    Interpreter::Options o;
+    o.hot_runs = 1;
+    std::unique_ptr<BlockTranslator> t;
+    if (translate) t = std::make_unique<vmlab::bt::Translator>(1u << 20);
+    TestMachine m(o, std::move(t));
+    m.poke32(kGdt + 8, 0x0000FFFF); m.poke32(kGdt + 12, 0x00CF9B00);   // 0x08: 32-bit code, flat
+    m.poke32(kGdt + 16, 0x0000FFFF); m.poke32(kGdt + 20, 0x00CF9300);  // 0x10: data, flat
+    m.poke32(kGdt + 32, 0x0000FFFF); m.poke32(kGdt + 36, 0x00009B01);  // 0x20: 16-bit code at kCode
+    m.load(kCode, {0xFF, 0x2B});  // jmp far [ebx]
+    m.load(kX, {0x40, 0xF4});     // inc eax (inc ax in 16-bit code); hlt
+    for (int pass = 0; pass < 3; ++pass) {
+      CAPTURE(pass);
+      const bool code16 = pass == 2;
+      m.flat32();
+      m.v.s.gdtr = {kGdt, 39};
+      m.v.s.eip = kCode;
+      m.v.s.events.halted = 0;
+      m.v.s.gpr[EBX] = kPointer;
+      m.v.s.gpr[EAX] = 0xFFFF;
+      m.poke32(kPointer, code16 ? kX - kCode : kX);
+      m.poke32(kPointer + 4, code16 ? 0x20 : 0x08);
+      m.run(1000);
+      CHECK(m.v.s.seg[CS].selector == (code16 ? 0x20 : 0x08));
+      CHECK(m.reg(EAX) == (code16 ? 0x0000u : 0x10000u));
+    }
+    if (translate) {  // and the 32-bit runs really went from the jump to X through the link
+      CHECK(m.core.translator()->stats().blocks >= 2);
+      CHECK(m.core.host_code_links() >= 1);
+    }
+  }
+}
+
+TEST_CASE("bt_follows_no_link_after_a_handler_wrote_code") {
+  // call [ebx] to T: inc eax; hlt. Two runs link the call's block to T's host code; in the
+  // third the call's return address is pushed over T's first bytes (ESP just above T), which
+  // makes T add al,[eax]; add [eax],eax; hlt. The write retired T, so the link made before it
+  // must not be followed: the interpreter runs the new bytes, and bt must too.
+  constexpr uint32_t kT = kCode + 0x100, kTarget = kData;
+  uint32_t eax[2] = {}, data[2] = {};
+  for (bool translate : {false, true}) {
+    CAPTURE(translate);
+    Interpreter::Options o;
+    o.hot_runs = 1;
+    std::unique_ptr<BlockTranslator> t;
+    if (translate) t = std::make_unique<vmlab::bt::Translator>(1u << 20);
+    TestMachine m(o, std::move(t));
+    m.load(kCode, {0xFF, 0x13});         // call [ebx]
+    m.load(kT, {0x40, 0xF4, 0xF4, 0xF4, 0xF4});  // inc eax; hlt (then hlt after the new bytes)
+    for (int pass = 0; pass < 3; ++pass) {
+      m.flat32();
+      m.v.s.eip = kCode;
+      m.v.s.events.halted = 0;
+      m.v.s.gpr[EBX] = kTarget;
+      m.v.s.gpr[EAX] = kData + 0x40;
+      m.v.s.gpr[ESP] = pass == 2 ? kT + 4 : kStack;
+      m.poke32(kTarget, kT);
+      m.poke32(kData + 0x40, 0x01020304);
+      m.run(1000);
+    }
+    eax[translate] = m.reg(EAX);
+    data[translate] = m.peek32(kData + 0x40);
+    if (translate) CHECK(m.core.host_code_links() >= 1);
+  }
+  CHECK(eax[0] != kData + 0x41);  // the interpreter did run the new bytes
+  CHECK(eax[1] == eax[0]);
+  CHECK(data[1] == data[0]);
+}
+
+TEST_CASE("bt_follows_no_link_after_a_handler_flushed_the_tlb") {
+  // mov cr4, eax just before the page of T, which it falls through to: T is inc eax; hlt. Two
+  // runs write CR4 unchanged (no flush) and link the two. Then T's page table entry is pointed
+  // at another page (inc eax twice; hlt) without a flush, and the MOV sets CR4.PGE, which
+  // flushes the TLB: the link made for the old translation must not be followed, T now runs
+  // from the other page.
+  constexpr uint32_t kT = kCode + 0x1000, kOther = kCode + 0x3000;
+  for (bool translate : {false, true}) {
+    CAPTURE(translate);
+    Interpreter::Options o;
+    o.hot_runs = 1;
+    std::unique_ptr<BlockTranslator> t;
+    if (translate) t = std::make_unique<vmlab::bt::Translator>(1u << 20);
+    TestMachine m(o, std::move(t));
+    m.poke32(kPageDir, kPageTable | 3);
+    for (uint32_t page = 0; page < 256; ++page) m.poke32(kPageTable + page * 4, (page << 12) | 3);
+    m.load(kT - 3, {0x0F, 0x22, 0xE0});  // mov cr4, eax
+    m.load(kT, {0x40, 0xF4});            // inc eax; hlt
+    m.load(kOther, {0x40, 0x40, 0xF4});  // inc eax; inc eax; hlt
+    for (int pass = 0; pass < 3; ++pass) {
+      CAPTURE(pass);
+      if (pass == 2) m.poke32(kPageTable + (kT >> 12) * 4, kOther | 3);
+      m.flat32();
+      m.v.s.cr3 = kPageDir;
+      m.v.s.cr0 |= CR0_PG;
+      m.v.s.cr4 = 0;
+      m.v.s.eip = kT - 3;
+      m.v.s.events.halted = 0;
+      m.v.s.gpr[EAX] = pass == 2 ? CR4_PGE : 0;
+      m.run(1000);
+      CHECK(m.reg(EAX) == (pass == 2 ? CR4_PGE + 2 : 1u));
+    }
+    if (translate) CHECK(m.core.host_code_links() >= 1);  // pass 1 went through the link
+  }
+}
