@@ -53,7 +53,12 @@ Plan plan_for(const Insn& i) {
   if (i.map != 0) return {};
   if (op >= 0x70 && op <= 0x7F) return {Kind::Jcc, int(op & 15)};
   if (const Plan b = byte_plan(i); b.kind != Kind::Call) return b;
-  if (!i.op32) return {};
+  if (!i.op32) {  // 16-bit operands (a 66 prefix in 32-bit code): the MOV forms only
+    if (op == 0x89) return {i.is_mem ? Kind::MovStore : Kind::MovRR, 0, 2};
+    if (op == 0x8B) return {i.is_mem ? Kind::MovLoad : Kind::MovRR, 0, 2};
+    if (op == 0xC7 && i.reg == 0 && i.is_mem) return {Kind::MovStoreImm, 0, 2};
+    return {};
+  }
   if (op >= 0x50 && op <= 0x57) return {Kind::Push};
   if (op >= 0x58 && op <= 0x5F) return {Kind::Pop};
   if (op == 0x68 || op == 0x6A) return {Kind::PushImm};
@@ -69,6 +74,7 @@ Plan plan_for(const Insn& i) {
     }
   }
   if (op >= 0x40 && op <= 0x4F) return {Kind::IncDec, int(op >= 0x48)};
+  if (op == 0xFF && i.reg <= 1) return {Kind::IncDec, int(i.reg)};  // INC/DEC r/m32
   if (op == 0x81 || op == 0x83) return {Kind::AluEI, int(i.reg)};
   if (op == 0x85) return {Kind::AluEG, sem::kTest};
   if (op == 0xA9) return {Kind::AluAI, sem::kTest};
@@ -138,7 +144,7 @@ std::vector<bool> dead_flags(const Block& b, const std::vector<Plan>& plans) {
 uint32_t segments_used(const Insn& in, Kind k) {
   switch (k) {
     case Kind::Call: case Kind::Nop: case Kind::MovRR: case Kind::MovRI: case Kind::Lea:
-    case Kind::AluAI: case Kind::IncDec: case Kind::Shift: case Kind::Setcc: case Kind::Jcc:
+    case Kind::AluAI: case Kind::Shift: case Kind::Setcc: case Kind::Jcc:
     case Kind::JmpRel:
       return 0;
     case Kind::Push: case Kind::PushImm: case Kind::Pop: case Kind::CallRel: case Kind::Ret:

@@ -23,7 +23,8 @@ enum class Kind {
 struct Plan {
   Kind kind = Kind::Call;
   int op = 0;  // ALU op, shift op, condition code, MOVX source bytes | 0x10 for sign extension
-  unsigned bytes = 4;  // operand size of the MOV and ALU forms: 4, or 1 for their byte forms
+  unsigned bytes = 4;  // operand size of the MOV and ALU forms: 4, 1 for the byte forms, 2 for
+                       // the word MOVs
 };
 
 // The form instruction i takes (Kind::Call: a call of its handler).

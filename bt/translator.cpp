@@ -253,6 +253,7 @@ class Emitter : public CodeGenerator {
   bool eip_stale_ = false;  // inline instructions ran since CpuState::eip was last stored
 
   Address gpr(unsigned r) { return dword[rbx + L_.gpr + int(r) * 4]; }
+  Address gpr16(unsigned r) { return word[rbx + L_.gpr + int(r) * 4]; }
   Address gpr8(unsigned r) { return byte[rbx + L_.gpr + int(r & 3) * 4 + int(r >> 2)]; }
   // Register r as an operand of `bytes` (byte registers 4-7 are AH CH DH BH).
   Address reg_operand(unsigned r, unsigned bytes) { return bytes == 1 ? gpr8(r) : gpr(r); }
@@ -560,6 +561,7 @@ class Emitter : public CodeGenerator {
       case Kind::MovRR: {
         const unsigned dst = in.opcode & 2 ? in.reg : in.rm, src = in.opcode & 2 ? in.rm : in.reg;
         if (p.bytes == 1) { mov(al, gpr8(src)); mov(gpr8(dst), al); }
+        else if (p.bytes == 2) { mov(ax, gpr16(src)); mov(gpr16(dst), ax); }
         else { mov(eax, gpr(src)); mov(gpr(dst), eax); }
         break;
       }
@@ -567,16 +569,19 @@ class Emitter : public CodeGenerator {
       case Kind::MovLoad:
         mem(p.bytes, mmu::Access::Read);
         if (p.bytes == 1) { mov(al, byte[rdx]); mov(gpr8(in.reg), al); }
+        else if (p.bytes == 2) { mov(ax, word[rdx]); mov(gpr16(in.reg), ax); }
         else { mov(eax, dword[rdx]); mov(gpr(in.reg), eax); }
         break;
       case Kind::MovStore:
         mem(p.bytes, mmu::Access::Write);
         if (p.bytes == 1) { mov(al, gpr8(in.reg)); mov(byte[rdx], al); }
+        else if (p.bytes == 2) { mov(ax, gpr16(in.reg)); mov(word[rdx], ax); }
         else { mov(eax, gpr(in.reg)); mov(dword[rdx], eax); }
         break;
       case Kind::MovStoreImm:
         mem(p.bytes, mmu::Access::Write);
         if (p.bytes == 1) mov(byte[rdx], uint8_t(in.imm));
+        else if (p.bytes == 2) mov(word[rdx], uint16_t(in.imm));
         else mov(dword[rdx], in.imm);
         break;
       case Kind::Lea: effective_offset(in); mov(gpr(in.reg), eax); break;
@@ -624,12 +629,16 @@ class Emitter : public CodeGenerator {
         else mov(gpr(in.rm), eax);
         break;
       case Kind::IncDec: {  // flags of a +/- 1, then CF put back (set_flags_inc / _dec)
-        const unsigned r = in.opcode & 7;
-        mov(r9d, gpr(r));
+        // 40-4F name the register in the opcode; FF /0 /1 take an r/m operand.
+        if (in.opcode == 0xFF && in.is_mem) mem(4, mmu::Access::Write);
+        const Address operand = in.opcode != 0xFF ? gpr(in.opcode & 7)
+                                : in.is_mem        ? dword[rdx]
+                                                   : gpr(in.rm);
+        mov(r9d, operand);
         mov(r10d, 1);
         mov(r13d, dword[rbx + L_.aux]);  // the old CF
         alu(p.op ? sem::kSub : sem::kAdd);
-        mov(gpr(r), eax);
+        mov(operand, eax);
         if (flags_dead_) break;
         mov(ecx, dword[rbx + L_.aux]);
         xor_(r13d, ecx);
