@@ -8,6 +8,9 @@ PACKAGES=(
   libcapstone-dev libsdl2-dev libfmt-dev doctest-dev linux-libc-dev
   libxbyak-dev libslirp-dev libcli11-dev nlohmann-json3-dev libzstd-dev zlib1g-dev
   libpng-dev xvfb xauth imagemagick gdb python3 gnuplot-nox qemu-system-x86 bochs bochsbios cpio e2fsprogs
+  # bench/linux-boot --bochs: Bochs's VGA BIOS and a display plugin (SDL2, run with its dummy
+  # driver), and SYSLINUX on a FAT image built without mounting it
+  vgabios bochs-sdl syslinux syslinux-common mtools dosfstools
 )
 
 missing=()
