@@ -395,6 +395,15 @@ TEST_CASE("bt_keeps_flags_an_overwriting_instruction_would_kill_when_a_load_betw
   }
 }
 
+// A machine on the interpreter, or on bt translating every block the first time it runs.
+static std::unique_ptr<TestMachine> machine_translating_at_once(bool translate) {
+  Interpreter::Options o;
+  o.hot_runs = 1;
+  std::unique_ptr<BlockTranslator> t;
+  if (translate) t = std::make_unique<vmlab::bt::Translator>(1u << 20);
+  return std::make_unique<TestMachine>(o, std::move(t));
+}
+
 TEST_CASE("bt_follows_a_link_after_a_far_jump_only_in_the_code_size_the_link_was_made_for") {
   // jmp far [ebx] to the linear address X, then at X: inc eax; hlt. The far pointer names a
   // 32-bit code segment (base 0) for two runs, so bt links the jump's block to X's 32-bit host
@@ -403,11 +412,8 @@ TEST_CASE("bt_follows_a_link_after_a_far_jump_only_in_the_code_size_the_link_was
   constexpr uint32_t kX = kCode + 0x100, kPointer = kData;
   for (bool translate : {false, true}) {
     CAPTURE(translate);
-    Interpreter::Options o;
-    o.hot_runs = 1;
-    std::unique_ptr<BlockTranslator> t;
-    if (translate) t = std::make_unique<vmlab::bt::Translator>(1u << 20);
-    TestMachine m(o, std::move(t));
+    auto owner = machine_translating_at_once(translate);
+    TestMachine& m = *owner;
     m.poke32(kGdt + 8, 0x0000FFFF); m.poke32(kGdt + 12, 0x00CF9B00);   // 0x08: 32-bit code, flat
     m.poke32(kGdt + 16, 0x0000FFFF); m.poke32(kGdt + 20, 0x00CF9300);  // 0x10: data, flat
     m.poke32(kGdt + 32, 0x0000FFFF); m.poke32(kGdt + 36, 0x00009B01);  // 0x20: 16-bit code at kCode
@@ -444,11 +450,8 @@ TEST_CASE("bt_follows_no_link_after_a_handler_wrote_code") {
   uint32_t eax[2] = {}, data[2] = {};
   for (bool translate : {false, true}) {
     CAPTURE(translate);
-    Interpreter::Options o;
-    o.hot_runs = 1;
-    std::unique_ptr<BlockTranslator> t;
-    if (translate) t = std::make_unique<vmlab::bt::Translator>(1u << 20);
-    TestMachine m(o, std::move(t));
+    auto owner = machine_translating_at_once(translate);
+    TestMachine& m = *owner;
     m.load(kCode, {0xFF, 0x13});         // call [ebx]
     m.load(kT, {0x40, 0xF4, 0xF4, 0xF4, 0xF4});  // inc eax; hlt (then hlt after the new bytes)
     for (int pass = 0; pass < 3; ++pass) {
@@ -480,11 +483,8 @@ TEST_CASE("bt_follows_no_link_after_a_handler_flushed_the_tlb") {
   constexpr uint32_t kT = kCode + 0x1000, kOther = kCode + 0x3000;
   for (bool translate : {false, true}) {
     CAPTURE(translate);
-    Interpreter::Options o;
-    o.hot_runs = 1;
-    std::unique_ptr<BlockTranslator> t;
-    if (translate) t = std::make_unique<vmlab::bt::Translator>(1u << 20);
-    TestMachine m(o, std::move(t));
+    auto owner = machine_translating_at_once(translate);
+    TestMachine& m = *owner;
     m.poke32(kPageDir, kPageTable | 3);
     for (uint32_t page = 0; page < 256; ++page) m.poke32(kPageTable + page * 4, (page << 12) | 3);
     m.load(kT - 3, {0x0F, 0x22, 0xE0});  // mov cr4, eax
