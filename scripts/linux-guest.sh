@@ -71,7 +71,13 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$(basename "$kdeb") $(basename "
   echo "$(basename "$kdeb") $(basename "$bdeb")" > "$stamp"
 fi
 kver=$(ls "$CACHE/kernel/lib/modules" | head -n1)
-cp "$CACHE/kernel/boot/vmlinuz-$kver" "$CACHE/vmlinuz"
+# Files other runs may be reading right now (a test's vmlab loads vmlinuz after this script let
+# go of the lock, while the next test's run of it holds the lock) are replaced by a rename, never
+# rewritten in place, and only when they change.
+if ! cmp -s "$CACHE/kernel/boot/vmlinuz-$kver" "$CACHE/vmlinuz"; then
+  cp "$CACHE/kernel/boot/vmlinuz-$kver" "$CACHE/vmlinuz.tmp"
+  mv "$CACHE/vmlinuz.tmp" "$CACHE/vmlinuz"
+fi
 log "kernel $kver -> $CACHE/vmlinuz"
 
 # --- 3. initramfs ------------------------------------------------------------------------------
@@ -223,8 +229,9 @@ log "initramfs $(du -k "$CACHE/initrd.gz" | cut -f1) KiB -> $CACHE/initrd.gz"
 fi
 
 # --- 4. ext2 disk ------------------------------------------------------------------------------
-rm -f "$CACHE/ext2.img"
-mke2fs -q -t ext2 -F "$CACHE/ext2.img" 16M >/dev/null
+rm -f "$CACHE/ext2.img.tmp"
+mke2fs -q -t ext2 -F "$CACHE/ext2.img.tmp" 16M >/dev/null
+mv "$CACHE/ext2.img.tmp" "$CACHE/ext2.img"
 log "mke2fs -t ext2 -F ext2.img 16M -> $CACHE/ext2.img"
 
 echo "KERNEL=$CACHE/vmlinuz"

@@ -59,7 +59,8 @@ def main():
         print("  | " + line.rstrip("\r"))
     elapsed = time.monotonic() - start
     if not typed:
-        say(f"FAIL: no busybox prompt on the serial console after {elapsed:.0f}s")
+        say(f"FAIL: no busybox prompt on the serial console after {elapsed:.0f}s; vmlab exit status "
+            f"{status}, stderr: {vm.stderr.read().decode(errors='replace')[:300]}")
         return 1
     if "VMLAB-TYPED-42" not in text:
         say("FAIL: the typed command's output (VMLAB-TYPED-42) did not come back")
