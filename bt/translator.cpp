@@ -253,12 +253,22 @@ class Emitter : public CodeGenerator {
   bool eip_stale_ = false;  // inline instructions ran since CpuState::eip was last stored
 
   Address gpr(unsigned r) { return dword[rbx + L_.gpr + int(r) * 4]; }
-  Address gpr16(unsigned r) { return word[rbx + L_.gpr + int(r) * 4]; }
   Address gpr8(unsigned r) { return byte[rbx + L_.gpr + int(r & 3) * 4 + int(r >> 2)]; }
   // Register r as an operand of `bytes` (byte registers 4-7 are AH CH DH BH).
-  Address reg_operand(unsigned r, unsigned bytes) { return bytes == 1 ? gpr8(r) : gpr(r); }
-  Address byte_or_dword(const Xbyak::Reg64& base, unsigned bytes) {
-    return bytes == 1 ? byte[base] : dword[base];
+  Address reg_operand(unsigned r, unsigned bytes) {
+    return bytes == 1 ? gpr8(r) : bytes == 2 ? word[rbx + L_.gpr + int(r) * 4] : gpr(r);
+  }
+  // The `bytes` at a host pointer.
+  Address sized(const Xbyak::Reg64& base, unsigned bytes) {
+    return bytes == 1 ? byte[base] : bytes == 2 ? word[base] : dword[base];
+  }
+  // MOV dst, src of `bytes` (not both memory) through al / ax / eax.
+  void move(const Address& dst, const Address& src, unsigned bytes) {
+    const Xbyak::Reg& a = bytes == 1 ? static_cast<const Xbyak::Reg&>(al)
+                          : bytes == 2 ? static_cast<const Xbyak::Reg&>(ax)
+                                       : static_cast<const Xbyak::Reg&>(eax);
+    mov(a, src);
+    mov(dst, a);
   }
   void load_zx(const Reg32& dst, const Address& a, unsigned bytes) {
     if (bytes == 1) movzx(dst, a);
@@ -560,33 +570,25 @@ class Emitter : public CodeGenerator {
       case Kind::Nop: break;
       case Kind::MovRR: {
         const unsigned dst = in.opcode & 2 ? in.reg : in.rm, src = in.opcode & 2 ? in.rm : in.reg;
-        if (p.bytes == 1) { mov(al, gpr8(src)); mov(gpr8(dst), al); }
-        else if (p.bytes == 2) { mov(ax, gpr16(src)); mov(gpr16(dst), ax); }
-        else { mov(eax, gpr(src)); mov(gpr(dst), eax); }
+        move(reg_operand(dst, p.bytes), reg_operand(src, p.bytes), p.bytes);
         break;
       }
       case Kind::MovRI: mov(gpr(in.opcode & 7), in.imm); break;
       case Kind::MovLoad:
         mem(p.bytes, mmu::Access::Read);
-        if (p.bytes == 1) { mov(al, byte[rdx]); mov(gpr8(in.reg), al); }
-        else if (p.bytes == 2) { mov(ax, word[rdx]); mov(gpr16(in.reg), ax); }
-        else { mov(eax, dword[rdx]); mov(gpr(in.reg), eax); }
+        move(reg_operand(in.reg, p.bytes), sized(rdx, p.bytes), p.bytes);
         break;
       case Kind::MovStore:
         mem(p.bytes, mmu::Access::Write);
-        if (p.bytes == 1) { mov(al, gpr8(in.reg)); mov(byte[rdx], al); }
-        else if (p.bytes == 2) { mov(ax, gpr16(in.reg)); mov(word[rdx], ax); }
-        else { mov(eax, gpr(in.reg)); mov(dword[rdx], eax); }
+        move(sized(rdx, p.bytes), reg_operand(in.reg, p.bytes), p.bytes);
         break;
       case Kind::MovStoreImm:
         mem(p.bytes, mmu::Access::Write);
-        if (p.bytes == 1) mov(byte[rdx], uint8_t(in.imm));
-        else if (p.bytes == 2) mov(word[rdx], uint16_t(in.imm));
-        else mov(dword[rdx], in.imm);
+        mov(sized(rdx, p.bytes), p.bytes == 4 ? in.imm : in.imm & ((1u << (8 * p.bytes)) - 1));
         break;
       case Kind::Lea: effective_offset(in); mov(gpr(in.reg), eax); break;
       case Kind::AluGE:  // reg = reg op r/m
-        if (in.is_mem) { mem(p.bytes, mmu::Access::Read); load_zx(r10d, byte_or_dword(rdx, p.bytes), p.bytes); }
+        if (in.is_mem) { mem(p.bytes, mmu::Access::Read); load_zx(r10d, sized(rdx, p.bytes), p.bytes); }
         else load_zx(r10d, reg_operand(in.rm, p.bytes), p.bytes);
         load_zx(r9d, reg_operand(in.reg, p.bytes), p.bytes);
         alu(p.op, p.bytes);
@@ -596,7 +598,7 @@ class Emitter : public CodeGenerator {
       case Kind::AluEI:
         if (in.is_mem) {
           mem(p.bytes, writes_back(p.op) ? mmu::Access::Write : mmu::Access::Read);
-          load_zx(r9d, byte_or_dword(rdx, p.bytes), p.bytes);
+          load_zx(r9d, sized(rdx, p.bytes), p.bytes);
         } else {
           load_zx(r9d, reg_operand(in.rm, p.bytes), p.bytes);
         }
@@ -604,7 +606,7 @@ class Emitter : public CodeGenerator {
         else mov(r10d, p.bytes == 1 ? in.imm & 0xFF : in.imm);
         alu(p.op, p.bytes);
         if (writes_back(p.op)) {
-          if (in.is_mem) store_sized(byte_or_dword(rdx, p.bytes), p.bytes);
+          if (in.is_mem) store_sized(sized(rdx, p.bytes), p.bytes);
           else store_sized(reg_operand(in.rm, p.bytes), p.bytes);
         }
         break;
