@@ -248,7 +248,7 @@ template <bool kCode32, bool kTranslate>
   size_t count = b->insns.size();
   // What the link checks compare against; recomputed after every block (bt's host code needs
   // them before the first one too).
-  uint32_t mode = jump_cache_mode(s);
+  uint32_t mode = code_mode(s);
   Stamps now = stamps_at(gen, v.tlb);
   auto set_run_end = [&] {
     host_run_.run_end = uintptr_t(in + (count < left - done ? count : size_t(left - done)));
@@ -300,7 +300,7 @@ template <bool kCode32, bool kTranslate>
     if (generation != gen) return {nullptr, done, kNoFault};  // b may have been retired
     if (done >= left || v.attention.load(std::memory_order_relaxed)) break;
     if (needs_dispatcher(v)) break;
-    mode = jump_cache_mode(s);
+    mode = code_mode(s);
     if (((mode & 4) != 0) != kCode32) break;
     const uint32_t lin = s.seg[CS].base + s.eip;
     now = stamps_at(gen, v.tlb);
@@ -325,7 +325,7 @@ Fault Interpreter::get_block(Vcpu& v, uint32_t eip, unsigned max_insns, const Bl
   if (eip > s.seg[CS].limit) return fault_gp(0);
   const uint32_t lin = s.seg[CS].base + eip;
   const bool use_jump_cache = jump_cache_usable(v);
-  const uint32_t mode = jump_cache_mode(s);
+  const uint32_t mode = code_mode(s);
   JumpCacheEntry& jc = jump_cache_[jump_cache_index(lin)];
   uint64_t pa = 0;
   VMLAB_TRY(mmu::linear_to_physical(v, lin, mmu::Access::Fetch, s.cpl == 3, pa));
@@ -427,7 +427,7 @@ Exit Interpreter::run(Vcpu& v, uint64_t budget) {
         prev = nullptr;
         continue;
       }
-      if ((s.eflags & IF) && v.intr && v.intr->intr_pending()) {
+      if (intr_deliverable(v)) {
         s.events.halted = 0;
         const uint8_t vector = v.intr->acknowledge();
         deliver_event(v, Event{EventKind::External, vector, false, 0, s.eip});
@@ -458,7 +458,7 @@ Exit Interpreter::run(Vcpu& v, uint64_t budget) {
     const Block* b = nullptr;
     if (use_jump_cache) {  // the common case, inline: no call, no fetch translation
       const uint32_t lin = s.seg[CS].base + eip;
-      const uint32_t mode = jump_cache_mode(s);
+      const uint32_t mode = code_mode(s);
       const Stamps now = stamps(v);
       const uint32_t limit = s.seg[CS].limit;
       // First the links of the block that just ran, then the jump cache; either way the same

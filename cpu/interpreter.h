@@ -76,13 +76,12 @@ class Interpreter : public ExecutionCore {
   // reload (which keeps global TLB entries) leaves it valid.
   struct JumpCacheEntry {
     uint32_t lin = 0;
-    uint32_t mode = ~0u;         // cpl | code32 << 2; ~0 never matches
+    uint32_t mode = ~0u;         // code_mode (CPL, code size); ~0 never matches
     uint64_t stamp = ~0ull;
     const Block* block = nullptr;
   };
   static constexpr unsigned kJumpCacheSize = 4096;
   static unsigned jump_cache_index(uint32_t lin) { return (lin ^ (lin >> 10)) & (kJumpCacheSize - 1); }
-  static uint32_t jump_cache_mode(const CpuState& s) { return code_mode(s); }
   bool jump_cache_usable(const Vcpu& v) const;
   // Generation + TLB epoch: both only grow, so the sum is unchanged exactly when neither changed.
   // An entry made for a block on global pages carries generation + global epoch with the top bit

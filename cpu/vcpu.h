@@ -33,10 +33,10 @@ struct CpuCounters {
   uint64_t decode_cache_hits = 0, decode_cache_misses = 0, decode_cache_invalidations = 0;
 };
 
-// Bits in Vcpu::attention: the core checks them between instructions/blocks and exits.
 // Vcpu::technique_id values, as docs/guest_interface.md gives them to guests.
 inline constexpr uint8_t kTechniqueInterp = 0, kTechniqueBt = 1, kTechniqueTrap = 2;
 inline constexpr uint8_t kTechniqueKvm = 3;
+// Bits in Vcpu::attention: the core checks them between instructions/blocks and exits.
 inline constexpr uint32_t kAttnStop = 1u << 0;       // machine wants the core to return
 inline constexpr uint32_t kAttnInterrupt = 1u << 1;  // INTR/NMI line changed
 inline constexpr uint32_t kAttnShutdown = 1u << 2;   // triple fault happened (set by delivery)
@@ -88,12 +88,16 @@ inline uint64_t tsc_ticks(const Vcpu& v) {
   return v.s.instructions_retired;
 }
 
+// Would INTR deliver an interrupt now: IF=1 and the interrupt source has one pending?
+inline bool intr_deliverable(const Vcpu& v) {
+  return (v.s.eflags & IF) && v.intr && v.intr->intr_pending();
+}
+
 // Would an NMI or an interrupt be taken now (a halted vCPU wakes for it)? NMI unless blocked;
-// INTR when IF=1 and the interrupt source has one pending.
+// INTR when intr_deliverable.
 inline bool can_take_event(const Vcpu& v) {
-  const CpuState& s = v.s;
-  if (s.events.nmi_pending && !s.events.nmi_blocked) return true;
-  return (s.eflags & IF) && v.intr && v.intr->intr_pending();
+  if (v.s.events.nmi_pending && !v.s.events.nmi_blocked) return true;
+  return intr_deliverable(v);
 }
 
 // Must the dispatcher look before the next instruction? An interrupt shadow to end, a pending
@@ -102,7 +106,7 @@ inline bool can_take_event(const Vcpu& v) {
 inline bool needs_dispatcher(const Vcpu& v) {
   const CpuState& s = v.s;
   return (s.events.interrupt_shadow | s.events.nmi_pending | s.events.halted) || (s.eflags & TF) ||
-         ((s.eflags & IF) && v.intr && v.intr->intr_pending());
+         intr_deliverable(v);
 }
 
 }  // namespace vmlab::cpu

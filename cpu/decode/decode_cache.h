@@ -22,13 +22,13 @@ class Vcpu;
 struct Fault;
 // What a translated block's host code (cpu/block_translator.h) shares with the interpreter that
 // calls it: the code-write flag, and what it needs to follow chain links to the next translated
-// block itself (the checks of Interpreter::run_chained that inline code cannot change).
+// block itself with the checks of Interpreter::run_chained (the values they compare against).
 struct HostRun {
   uintptr_t run_end = 0;        // first: the interpreter's run_end_, 0 after a code write
   uint64_t left = 0;            // set by the caller: instructions this and later blocks may run
   uint64_t stamp_all = 0;       // set by the caller: Interpreter::Stamps of now
   uint64_t stamp_global = 0;
-  uint32_t mode = 0;            // set by the caller: jump_cache_mode
+  uint32_t mode = 0;            // set by the caller: code_mode
   uint64_t tlb_epoch = 0;       // set by the caller: Tlb::epoch (handlers may flush the TLB)
   uint64_t linked = 0;          // by host code: instructions of the blocks it left for another
   const Block* last = nullptr;  // by host code: the block whose code returned
