@@ -15,6 +15,7 @@
 #include "cpu/semantics/shift.h"
 #include "cpu/semantics/string.h"
 #include "cpu/semantics/stack.h"
+#include "cpu/threaded.h"
 #include "mmu/tlb.h"
 
 namespace vmlab::cpu {
@@ -96,108 +97,121 @@ template <Handler G> [[gnu::always_inline]] inline Fault general(Vcpu& v, const 
   return g(v, i);
 }
 
+// A fast form is its common case, `Try` (true: done; false: nothing changed, take the general
+// path), and its general handler G, put together in two ways: fast_plain for the loop and bt
+// (EIP is already at the next instruction), fast_threaded for threaded blocks (cpu/threaded.h:
+// it jumps to the next instruction's handler, and its general path sets up EIP first).
+template <auto Try, Handler G> Fault fast_plain(Vcpu& v, const Insn& i) {
+  if (Try(v, i)) [[likely]] return kNoFault;
+  return general<G>(v, i);
+}
+template <auto Try, Handler G> Fault fast_threaded(Vcpu& v, const Insn& i) {
+  if (Try(v, i)) [[likely]] return threaded_next(v, i);
+  return threaded_slow(v, i, G);
+}
+
 // MOV reg, r/m (8A 8B A0 A1)
-template <typename T, int A, Form F> Fault fast_mov_GE(Vcpu& v, const Insn& i) {
+template <typename T, int A, Form F> [[gnu::always_inline]] inline bool try_mov_GE(Vcpu& v, const Insn& i) {
   if (uint8_t* p; rm_ptr<T, Access::Read, F>(v, i, p)) [[likely]] {
     set_reg<T>(v.s, i.reg, load<T>(p));
-    return kNoFault;
+    return true;
   }
-  return general<&sem::mov_GE<T, A>>(v, i);
+  return false;
 }
 // MOV r/m, reg (88 89 A2 A3)
-template <typename T, int A, Form F> Fault fast_mov_EG(Vcpu& v, const Insn& i) {
+template <typename T, int A, Form F> [[gnu::always_inline]] inline bool try_mov_EG(Vcpu& v, const Insn& i) {
   if (uint8_t* p; rm_ptr<T, Access::Write, F>(v, i, p)) [[likely]] {
     store<T>(p, get_reg<T>(v.s, i.reg));
-    return kNoFault;
+    return true;
   }
-  return general<&sem::mov_EG<T, A>>(v, i);
+  return false;
 }
 // MOV r/m, imm (C6 C7)
-template <typename T, int A, Form F> Fault fast_mov_EI(Vcpu& v, const Insn& i) {
+template <typename T, int A, Form F> [[gnu::always_inline]] inline bool try_mov_EI(Vcpu& v, const Insn& i) {
   if (uint8_t* p; rm_ptr<T, Access::Write, F>(v, i, p)) [[likely]] {
     store<T>(p, T(i.imm));
-    return kNoFault;
+    return true;
   }
-  return general<&sem::mov_EI<T, A>>(v, i);
+  return false;
 }
 // ALU reg, r/m
-template <typename T, int Op, Form F> Fault fast_alu_GE(Vcpu& v, const Insn& i) {
+template <typename T, int Op, Form F> [[gnu::always_inline]] inline bool try_alu_GE(Vcpu& v, const Insn& i) {
   if (uint8_t* p; rm_ptr<T, Access::Read, F>(v, i, p)) [[likely]] {
     const T r = sem::alu<T, Op>(v.s.lazy, get_reg<T>(v.s, i.reg), load<T>(p));
     if constexpr (sem::kWritesBack<Op>) set_reg<T>(v.s, i.reg, r);
-    return kNoFault;
+    return true;
   }
-  return general<&sem::alu_GE<T, Op>>(v, i);
+  return false;
 }
 // ALU r/m, reg and TEST r/m, reg. A read-modify-write uses the write entry alone: it exists only
 // for a page already accessed and dirty that this privilege may write, hence also read.
-template <typename T, int Op, Form F> Fault fast_alu_EG(Vcpu& v, const Insn& i) {
+template <typename T, int Op, Form F> [[gnu::always_inline]] inline bool try_alu_EG(Vcpu& v, const Insn& i) {
   constexpr Access kA = sem::kWritesBack<Op> ? Access::Write : Access::Read;
   if (uint8_t* p; rm_ptr<T, kA, F>(v, i, p)) [[likely]] {
     const T r = sem::alu<T, Op>(v.s.lazy, load<T>(p), get_reg<T>(v.s, i.reg));
     if constexpr (sem::kWritesBack<Op>) store<T>(p, r);
-    return kNoFault;
+    return true;
   }
-  return general<&sem::alu_EG<T, Op>>(v, i);
+  return false;
 }
 // ALU r/m, imm and TEST r/m, imm
-template <typename T, int Op, Form F> Fault fast_alu_EI(Vcpu& v, const Insn& i) {
+template <typename T, int Op, Form F> [[gnu::always_inline]] inline bool try_alu_EI(Vcpu& v, const Insn& i) {
   constexpr Access kA = sem::kWritesBack<Op> ? Access::Write : Access::Read;
   if (uint8_t* p; rm_ptr<T, kA, F>(v, i, p)) [[likely]] {
     const T r = sem::alu<T, Op>(v.s.lazy, load<T>(p), T(i.imm));
     if constexpr (sem::kWritesBack<Op>) store<T>(p, r);
-    return kNoFault;
+    return true;
   }
-  return general<&sem::alu_EI<T, Op>>(v, i);
+  return false;
 }
 // MOVZX/MOVSX reg, m8/m16 (A as in sem::movx: source bytes | 0x10 for sign extension)
-template <typename T, int A, Form F> Fault fast_movx(Vcpu& v, const Insn& i) {
+template <typename T, int A, Form F> [[gnu::always_inline]] inline bool try_movx(Vcpu& v, const Insn& i) {
   using S = std::conditional_t<(A & 0xF) == 1, uint8_t, uint16_t>;
   if (uint8_t* p; rm_ptr<S, Access::Read, F>(v, i, p)) [[likely]] {
     const S x = load<S>(p);
     set_reg<T>(v.s, i.reg, T((A & 0x10) ? uint32_t(int32_t(std::make_signed_t<S>(x))) : x));
-    return kNoFault;
+    return true;
   }
-  return general<&sem::movx<T, A>>(v, i);
+  return false;
 }
 // INC/DEC r/m (FE FF /0 /1)
-template <typename T, int A, Form F> Fault fast_incdec_E(Vcpu& v, const Insn& i) {
+template <typename T, int A, Form F> [[gnu::always_inline]] inline bool try_incdec_E(Vcpu& v, const Insn& i) {
   if (uint8_t* p; rm_ptr<T, Access::Write, F>(v, i, p)) [[likely]] {
     const T a = load<T>(p), r = A ? T(a - 1) : T(a + 1);
     store<T>(p, r);
     if (A) set_flags_dec<T>(v.s.lazy, a, r); else set_flags_inc<T>(v.s.lazy, a, r);
-    return kNoFault;
+    return true;
   }
-  return general<&sem::incdec_E<T, A>>(v, i);
+  return false;
 }
 // ROL..SAR r/m, 1 / CL / imm8. A count of 0 changes nothing; the write entry then only stood
 // for a readable page, which the general handler's read would have found too.
-template <typename T, int A, Form F> Fault fast_shift_E(Vcpu& v, const Insn& i) {
+template <typename T, int A, Form F> [[gnu::always_inline]] inline bool try_shift_E(Vcpu& v, const Insn& i) {
   constexpr int op = A & 7, src = A >> 4;
   if (uint8_t* p; rm_ptr<T, Access::Write, F>(v, i, p)) [[likely]] {
     unsigned cnt = src == sem::kCount1 ? 1 : src == sem::kCountCL ? (v.s.gpr[ECX] & 0xFF) : (i.imm & 0xFF);
     cnt &= 31;
     if (cnt) store<T>(p, sem::shift_op<T>(v.s.lazy, op, load<T>(p), cnt));
-    return kNoFault;
+    return true;
   }
-  return general<&sem::shift_E<T, A>>(v, i);
+  return false;
 }
 // IMUL reg, r/m (0F AF)
-template <typename T, int A, Form F> Fault fast_imul_GE(Vcpu& v, const Insn& i) {
+template <typename T, int A, Form F> [[gnu::always_inline]] inline bool try_imul_GE(Vcpu& v, const Insn& i) {
   if (uint8_t* p; rm_ptr<T, Access::Read, F>(v, i, p)) [[likely]] {
     set_reg<T>(v.s, i.reg, sem::imul_trunc<T>(v.s.lazy, get_reg<T>(v.s, i.reg), load<T>(p)));
-    return kNoFault;
+    return true;
   }
-  return general<&sem::imul_GE<T, A>>(v, i);
+  return false;
 }
 // CMOVcc reg, r/m (0F 40-4F): the source is read whether or not the move happens.
-template <typename T, int A, Form F> Fault fast_cmovcc(Vcpu& v, const Insn& i) {
+template <typename T, int A, Form F> [[gnu::always_inline]] inline bool try_cmovcc(Vcpu& v, const Insn& i) {
   if (uint8_t* p; rm_ptr<T, Access::Read, F>(v, i, p)) [[likely]] {
     const T x = load<T>(p);
     if (condition(v.s.lazy, i.opcode & 0xF)) set_reg<T>(v.s, i.reg, x);
-    return kNoFault;
+    return true;
   }
-  return general<&sem::cmovcc<T, A>>(v, i);
+  return false;
 }
 // How many elements of a REP string walk starting at `lin` (offset `off`) stay inside lin's page
 // (and, going down, above offset 0): DF=0 walks up to the page end, DF=1 down to its start.
@@ -263,37 +277,37 @@ template <typename T, int Op> Fault fast_rep_string(Vcpu& v, const Insn& i) {
 }
 
 // SETcc r/m8 (0F 90-9F)
-template <typename T, int A, Form F> Fault fast_setcc(Vcpu& v, const Insn& i) {
+template <typename T, int A, Form F> [[gnu::always_inline]] inline bool try_setcc(Vcpu& v, const Insn& i) {
   if (uint8_t* p; rm_ptr<uint8_t, Access::Write, F>(v, i, p)) [[likely]] {
     store<uint8_t>(p, condition(v.s.lazy, i.opcode & 0xF) ? 1 : 0);
-    return kNoFault;
+    return true;
   }
-  return general<&sem::setcc<T, A>>(v, i);
+  return false;
 }
 // LEA reg, m (8D): no memory access at all, only the address. (A register operand is #UD:
 // fast_handler_for never picks the Reg form.)
-template <typename T, int, Form F> Fault fast_lea(Vcpu& v, const Insn& i) {
+template <typename T, int, Form F> [[gnu::always_inline]] inline bool try_lea(Vcpu& v, const Insn& i) {
   static_assert(F != Form::Reg);
   set_reg<T>(v.s, i.reg, T(offset_of<F>(v.s, i)));
-  return kNoFault;
+  return true;
 }
 
 // The stack forms need a 32-bit stack (SS.B): then ESP needs no masking.
 // PUSH reg (50+r): PUSH ESP pushes the value before the push.
-template <typename T, int A> Fault fast_push_r(Vcpu& v, const Insn& i) {
+template <typename T, int A> [[gnu::always_inline]] inline bool try_push_r(Vcpu& v, const Insn& i) {
   CpuState& s = v.s;
   if (stack32(s)) [[likely]] {
     const uint32_t sp = s.gpr[ESP] - uint32_t(sizeof(T));
     if (uint8_t* p = host_ptr<T, Access::Write>(v, SS, sp)) [[likely]] {
       store<T>(p, get_reg<T>(s, i.opcode & 7));
       s.gpr[ESP] = sp;
-      return kNoFault;
+      return true;
     }
   }
-  return general<&sem::push_r<T, A>>(v, i);
+  return false;
 }
 // POP reg (58+r): ESP moves first, so POP ESP leaves the popped value in ESP.
-template <typename T, int A> Fault fast_pop_r(Vcpu& v, const Insn& i) {
+template <typename T, int A> [[gnu::always_inline]] inline bool try_pop_r(Vcpu& v, const Insn& i) {
   CpuState& s = v.s;
   if (stack32(s)) [[likely]] {
     const uint32_t sp = s.gpr[ESP];
@@ -301,10 +315,10 @@ template <typename T, int A> Fault fast_pop_r(Vcpu& v, const Insn& i) {
       const T x = load<T>(p);
       s.gpr[ESP] = sp + uint32_t(sizeof(T));
       set_reg<T>(s, i.opcode & 7, x);
-      return kNoFault;
+      return true;
     }
   }
-  return general<&sem::pop_r<T, A>>(v, i);
+  return false;
 }
 // CALL rel32 (E8) with a 32-bit operand size: no truncation of the target.
 template <typename T, int A> Fault fast_call_rel(Vcpu& v, const Insn& i) {
@@ -343,64 +357,76 @@ template <typename T, int A> Fault fast_ret_near(Vcpu& v, const Insn& i) {
 // What decode-time selection needs to know about a general handler.
 struct FastSet {
   bool rm_form = true;  // by r/m form (a memory one needs 32-bit addressing); else any form
-  Handler by_form[kForms] = {};
+  FastHandler by_form[kForms] = {};
 };
 using Table = std::unordered_map<Handler, FastSet>;
 
-// One fast handler whatever the operand form (the instruction has no r/m operand).
-FastSet any_form(Handler h) { return FastSet{false, {h}}; }
+// One fast handler whatever the operand form (the instruction has no r/m operand), with no
+// threaded form of its own (it ends its block, or returns to the loop anyway).
+FastSet any_form(Handler h) { return FastSet{false, {{h, nullptr}}}; }
 
-#define VMLAB_BY_FORM(fast, T, A)                                                       \
-  FastSet {                                                                            \
-    true, {&fast<T, A, Form::Disp>, &fast<T, A, Form::Base>, &fast<T, A, Form::Index>, \
-           &fast<T, A, Form::BaseIndex>, &fast<T, A, Form::Reg>}                       \
+template <auto Try, Handler G> constexpr FastHandler both() {
+  return {&fast_plain<Try, G>, &fast_threaded<Try, G>};
+}
+
+#define VMLAB_BY_FORM(try_, gen, T, A)                                                    \
+  FastSet {                                                                              \
+    true, {both<&try_<T, A, Form::Disp>, &gen<T, A>>(), both<&try_<T, A, Form::Base>, &gen<T, A>>(), \
+           both<&try_<T, A, Form::Index>, &gen<T, A>>(),                                  \
+           both<&try_<T, A, Form::BaseIndex>, &gen<T, A>>(), both<&try_<T, A, Form::Reg>, &gen<T, A>>()} \
   }
+#define VMLAB_ADD(t, try_, gen, T, A) (t).emplace(&gen<T, A>, VMLAB_BY_FORM(try_, gen, T, A))
 
 template <typename T, int... Ops> void add_alu(Table& t, std::integer_sequence<int, Ops...>) {
-  (t.emplace(&sem::alu_GE<T, Ops>, VMLAB_BY_FORM(fast_alu_GE, T, Ops)), ...);
-  (t.emplace(&sem::alu_EG<T, Ops>, VMLAB_BY_FORM(fast_alu_EG, T, Ops)), ...);
-  (t.emplace(&sem::alu_EI<T, Ops>, VMLAB_BY_FORM(fast_alu_EI, T, Ops)), ...);
+  (VMLAB_ADD(t, try_alu_GE, sem::alu_GE, T, Ops), ...);
+  (VMLAB_ADD(t, try_alu_EG, sem::alu_EG, T, Ops), ...);
+  (VMLAB_ADD(t, try_alu_EI, sem::alu_EI, T, Ops), ...);
 }
 
 // sem::shift_E's A = op | count source << 4.
 template <typename T, int Src, int... Ops> void add_shifts(Table& t, std::integer_sequence<int, Ops...>) {
-  (t.emplace(&sem::shift_E<T, Ops | (Src << 4)>, VMLAB_BY_FORM(fast_shift_E, T, Ops | (Src << 4))), ...);
+  (VMLAB_ADD(t, try_shift_E, sem::shift_E, T, Ops | (Src << 4)), ...);
 }
 
 // CMOVcc and SETcc carry the condition code as A.
 template <typename T, int... Cc> void add_cc(Table& t, std::integer_sequence<int, Cc...>) {
-  (t.emplace(&sem::cmovcc<T, Cc>, VMLAB_BY_FORM(fast_cmovcc, T, Cc)), ...);
-  if constexpr (sizeof(T) == 4) (t.emplace(&sem::setcc<T, Cc>, VMLAB_BY_FORM(fast_setcc, T, Cc)), ...);
+  (VMLAB_ADD(t, try_cmovcc, sem::cmovcc, T, Cc), ...);
+  if constexpr (sizeof(T) == 4) (VMLAB_ADD(t, try_setcc, sem::setcc, T, Cc), ...);
 }
 
 template <typename T> void add_width(Table& t) {
-  t.emplace(&sem::mov_GE<T, 0>, VMLAB_BY_FORM(fast_mov_GE, T, 0));
-  t.emplace(&sem::mov_EG<T, 0>, VMLAB_BY_FORM(fast_mov_EG, T, 0));
-  t.emplace(&sem::mov_EI<T, 0>, VMLAB_BY_FORM(fast_mov_EI, T, 0));
+  VMLAB_ADD(t, try_mov_GE, sem::mov_GE, T, 0);
+  VMLAB_ADD(t, try_mov_EG, sem::mov_EG, T, 0);
+  VMLAB_ADD(t, try_mov_EI, sem::mov_EI, T, 0);
   add_alu<T>(t, std::make_integer_sequence<int, sem::kTest + 1>{});
-  t.emplace(&sem::incdec_E<T, 0>, VMLAB_BY_FORM(fast_incdec_E, T, 0));
-  t.emplace(&sem::incdec_E<T, 1>, VMLAB_BY_FORM(fast_incdec_E, T, 1));
+  VMLAB_ADD(t, try_incdec_E, sem::incdec_E, T, 0);
+  VMLAB_ADD(t, try_incdec_E, sem::incdec_E, T, 1);
   add_shifts<T, sem::kCount1>(t, std::make_integer_sequence<int, 8>{});
   add_shifts<T, sem::kCountCL>(t, std::make_integer_sequence<int, 8>{});
   add_shifts<T, sem::kCountImm>(t, std::make_integer_sequence<int, 8>{});
   t.emplace(&sem::string_insn<T, sem::kMovs>, any_form(&fast_rep_string<T, sem::kMovs>));
   t.emplace(&sem::string_insn<T, sem::kStos>, any_form(&fast_rep_string<T, sem::kStos>));
   if constexpr (sizeof(T) > 1) {
-    t.emplace(&sem::imul_GE<T, 0>, VMLAB_BY_FORM(fast_imul_GE, T, 0));
+    VMLAB_ADD(t, try_imul_GE, sem::imul_GE, T, 0);
     add_cc<T>(t, std::make_integer_sequence<int, 16>{});
-    t.emplace(&sem::movx<T, 0x01>, VMLAB_BY_FORM(fast_movx, T, 0x01));
-    t.emplace(&sem::movx<T, 0x02>, VMLAB_BY_FORM(fast_movx, T, 0x02));
-    t.emplace(&sem::movx<T, 0x11>, VMLAB_BY_FORM(fast_movx, T, 0x11));
-    t.emplace(&sem::movx<T, 0x12>, VMLAB_BY_FORM(fast_movx, T, 0x12));
+    VMLAB_ADD(t, try_movx, sem::movx, T, 0x01);
+    VMLAB_ADD(t, try_movx, sem::movx, T, 0x02);
+    VMLAB_ADD(t, try_movx, sem::movx, T, 0x11);
+    VMLAB_ADD(t, try_movx, sem::movx, T, 0x12);
     // LEA of a register operand is #UD: no Reg form.
-    t.emplace(&sem::lea<T, 0>, FastSet{true, {&fast_lea<T, 0, Form::Disp>, &fast_lea<T, 0, Form::Base>,
-                                               &fast_lea<T, 0, Form::Index>,
-                                               &fast_lea<T, 0, Form::BaseIndex>, nullptr}});
-    t.emplace(&sem::push_r<T, 0>, any_form(&fast_push_r<T, 0>));
-    t.emplace(&sem::pop_r<T, 0>, any_form(&fast_pop_r<T, 0>));
+    t.emplace(&sem::lea<T, 0>, FastSet{true, {both<&try_lea<T, 0, Form::Disp>, &sem::lea<T, 0>>(),
+                                               both<&try_lea<T, 0, Form::Base>, &sem::lea<T, 0>>(),
+                                               both<&try_lea<T, 0, Form::Index>, &sem::lea<T, 0>>(),
+                                               both<&try_lea<T, 0, Form::BaseIndex>, &sem::lea<T, 0>>(),
+                                               {}}});
+    const FastHandler push = both<&try_push_r<T, 0>, &sem::push_r<T, 0>>();
+    const FastHandler pop = both<&try_pop_r<T, 0>, &sem::pop_r<T, 0>>();
+    t.emplace(&sem::push_r<T, 0>, FastSet{false, {push}});
+    t.emplace(&sem::pop_r<T, 0>, FastSet{false, {pop}});
   }
 }
 
+#undef VMLAB_ADD
 #undef VMLAB_BY_FORM
 
 const Table& table() {
@@ -418,13 +444,13 @@ const Table& table() {
 
 }  // namespace
 
-Handler fast_handler_for(const Insn& i) {
+FastHandler fast_handler_for(const Insn& i) {
   const Table& t = table();
   const auto it = t.find(i.fn);
-  if (it == t.end()) return nullptr;
+  if (it == t.end()) return {};
   const FastSet& f = it->second;
   if (!f.rm_form) return f.by_form[0];
-  if (i.is_mem && !i.addr32) return nullptr;
+  if (i.is_mem && !i.addr32) return {};
   return f.by_form[unsigned(form_of(i))];
 }
 

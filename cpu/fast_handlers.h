@@ -14,13 +14,20 @@
 // `--no-fast-handlers` turns them off); tests run the same guests both ways.
 //
 //   Insn i; decode(bytes, n, true, i);
-//   if (Handler f = fast_handler_for(i)) i.fn = f;
+//   if (FastHandler f = fast_handler_for(i); f.plain) i.fn = f.plain;
 #pragma once
 #include "cpu/decode/insn.h"
 
 namespace vmlab::cpu {
 
-// The fast variant of `i`'s handler for its addressing form, or nullptr when there is none.
-Handler fast_handler_for(const Insn& i);
+// A fast form's two entry points: `plain` for the interpreter's loop and bt, `threaded` for
+// threaded blocks (cpu/threaded.h; null when the form has none of its own).
+struct FastHandler {
+  Handler plain = nullptr;
+  Handler threaded = nullptr;
+};
+
+// The fast variant of `i`'s handler for its addressing form; both null when there is none.
+FastHandler fast_handler_for(const Insn& i);
 
 }  // namespace vmlab::cpu

@@ -13,6 +13,7 @@
 #include "cpu/decode/opcode_table.h"
 #include "cpu/fast_handlers.h"
 #include "cpu/protected_mode.h"
+#include "cpu/threaded.h"
 #include "cpu/vcpu.h"
 #include "machine/stats.h"
 #include "mmu/linear_access.h"
@@ -117,6 +118,22 @@ Fault decode_block(Vcpu& v, uint32_t eip, uint64_t pa, unsigned max_insns,
   }
   b.span = off;
   return kNoFault;
+}
+
+// Installs the fast handlers (when `fast`) and the threaded ones (cpu/threaded.h) of a decoded
+// block: a fast form's own threaded handler, else the Jcc one, else threaded_general; the last
+// instruction gets threaded_last, which returns to the loop.
+void thread_block(Block& b, bool fast) {
+  uint32_t off = 0;
+  for (Insn& in : b.insns) {
+    off += in.len;
+    in.next_off = uint16_t(off);
+    const FastHandler f = fast ? fast_handler_for(in) : FastHandler{};
+    if (f.plain) in.fn = f.plain;
+    in.tfn = f.threaded ? f.threaded : threaded_jcc_for(in);
+    if (!in.tfn) in.tfn = &threaded_general;
+  }
+  if (!b.insns.empty()) b.insns.back().tfn = &threaded_last;
 }
 
 // What run_insns stopped at: the instruction after the last one that ran (or the faulting one),
@@ -253,6 +270,24 @@ template <bool kCode32, bool kTranslate>
   auto set_run_end = [&] {
     host_run_.run_end = uintptr_t(in + (count < left - done ? count : size_t(left - done)));
   };
+  // Runs the block at `in` in the interpreter: threaded when it may run whole (cpu/threaded.h),
+  // else through the loop.
+  auto run_block = [&]() -> InsnsResult {
+    if constexpr (kCode32) {
+      if (opts_.threaded && count <= left - done) {
+        ThreadedRun& t = v.threaded;
+        t.block_eip = s.eip;
+        t.first = in;
+        t.retired_base = s.instructions_retired;
+        t.run_end = &host_run_.run_end;
+        const Fault f = in->tfn(v, *in);
+        s.instructions_retired = t.retired_base + uint64_t(t.stop - in);
+        ++threaded_blocks_;
+        return {t.stop, f};
+      }
+    }
+    return run_insns_inline<kCode32>(v, in, host_run_.run_end);
+  };
   for (;;) {
     set_run_end();
     InsnsResult r;
@@ -290,10 +325,10 @@ template <bool kCode32, bool kTranslate>
       if (n != kHostCodeDeclined) {
         r = {in + n, f};
       } else {
-        r = run_insns_inline<kCode32>(v, in, host_run_.run_end);
+        r = run_block();
       }
     } else {
-      r = run_insns_inline<kCode32>(v, in, host_run_.run_end);
+      r = run_block();
     }
     done += uint64_t(r.stop - in);
     if (r.fault) return {nullptr, done, r.fault};
@@ -345,9 +380,7 @@ Fault Interpreter::get_block(Vcpu& v, uint32_t eip, unsigned max_insns, const Bl
   bool cacheable = opts_.decode_cache;
   scratch_.key = key;
   VMLAB_TRY(decode_block(v, eip, pa, max_insns, opts_.blocks_through_branches, scratch_, cacheable));
-  if (opts_.fast_handlers)
-    for (Insn& in : scratch_.insns)
-      if (Handler f = fast_handler_for(in)) in.fn = f;
+  thread_block(scratch_, opts_.fast_handlers);
   // Only RAM and ROM are cached (MMIO bytes could change behind our back); RAM pages are
   // watched for writes from now on.
   const bool ram = v.mem.ram_ptr(pa, scratch_.span) != nullptr;
@@ -553,6 +586,7 @@ void Interpreter::deliver(Vcpu& v, const Fault& f, uint32_t eip) {
 }
 
 void Interpreter::register_stats(machine::Stats& stats) {
+  stats.counter("interp.threaded_blocks", &threaded_blocks_);
   if (!translator_) return;
   const BlockTranslator::Stats& t = translator_->stats();
   stats.counter("bt.blocks_translated", &t.blocks);

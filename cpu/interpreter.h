@@ -36,6 +36,8 @@ class Interpreter : public ExecutionCore {
                                 // block is found without any lookup; off = jump cache / lookup
     bool fast_handlers = true;  // cached blocks use the straight-line variants of the hottest
                                 // forms (cpu/fast_handlers.h); off = the general handlers only
+    bool threaded = true;       // cached 32-bit blocks run as threaded code (cpu/threaded.h):
+                                // each handler jumps to the next; off = the loop calls each one
     uint32_t hot_runs = 16;     // bt only: runs of a cached block before it is translated
     bool rdrand = false;        // RDRAND/RDSEED run (Vcpu::rdrand_executes) instead of #UD:
                                 // for the KVM core's fallback only
@@ -60,6 +62,8 @@ class Interpreter : public ExecutionCore {
   uint64_t invalidations() const { return invalidations_; }
   // Blocks found through a chain link (Block::next) rather than a lookup; for tests and stats.
   uint64_t chain_hits() const { return chain_hits_; }
+  // Blocks run as threaded code (cpu/threaded.h); for tests and stats.
+  uint64_t threaded_blocks() const { return threaded_blocks_; }
   std::size_t cached_blocks() const { return cache_->size(); }
 
  private:
@@ -120,6 +124,7 @@ class Interpreter : public ExecutionCore {
   HostRun host_run_{};
   uint64_t invalidations_ = 0;
   uint64_t chain_hits_ = 0;
+  uint64_t threaded_blocks_ = 0;
 };
 
 }  // namespace vmlab::cpu

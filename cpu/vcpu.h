@@ -11,6 +11,7 @@
 #include <cstdint>
 #include "cpu/cpu_state.h"
 #include "cpu/debug_hooks.h"
+#include "cpu/threaded_run.h"
 #include "machine/clock.h"
 #include "machine/guest_memory.h"
 #include "machine/io_bus.h"
@@ -75,6 +76,7 @@ class Vcpu {
   // CPUID (cpu/semantics/random.h).
   bool rdrand_executes = false;
   int index = 0;  // 0 = bootstrap processor
+  ThreadedRun threaded;  // the interpreter's threaded block in progress (cpu/threaded.h)
   // Which technique runs this vCPU (reported by CPUID leaf 0x40000001, kTechnique*). The
   // execution core sets it when it takes the vCPU.
   uint8_t technique_id = 0;

@@ -42,6 +42,7 @@ struct MachineConfig {
   bool interp_chaining = true;             // --no-chaining: blocks do not link to their successors
   bool interp_branch_blocks = true;        // --no-branch-blocks: blocks end at conditional branches
   bool interp_fast_handlers = true;        // --no-fast-handlers: only the general handlers
+  bool interp_threaded = true;             // --no-threaded: the loop calls every handler
   bool tlb = true;                         // --no-tlb: every access walks (slow path)
   uint32_t bt_hot_runs = 16;               // --bt-hot-runs: runs of a block before bt translates it
   bool bt_perf_map = false;                // --bt-perf-map: name host code in /tmp/perf-<pid>.map

@@ -268,10 +268,13 @@ struct Outcome {
   std::vector<uint8_t> data, code;
 };
 
-enum class Core { General, Fast, Bt };
+// General: the general handlers through the loop (the reference); Loop: the fast handlers
+// through the loop; Fast: the fast handlers in threaded blocks (the default); Bt: bt.
+enum class Core { General, Loop, Fast, Bt };
 uint64_t bt_inline_insns = 0;  // instructions bt emitted as host code, over every run
 
 uint64_t bt_links = 0;        // chain links bt's host code followed itself, over every run
+uint64_t threaded_blocks = 0;  // blocks the interpreter ran threaded, over every run
 
 // Runs the program twice on one machine: the second run finds its blocks cached, chained and
 // (bt) translated and linked, so it takes the paths the first one did not.
@@ -279,6 +282,7 @@ std::vector<Outcome> run(Setting s, uint32_t seed, const std::vector<uint8_t>& c
                          void (*tweak)(TestMachine&) = nullptr) {
   Interpreter::Options o;
   o.fast_handlers = c != Core::General;
+  o.threaded = c == Core::Fast || c == Core::Bt;
   o.hot_runs = 1;  // bt: translate every cached block the first time it runs
   std::unique_ptr<BlockTranslator> t;
   if (c == Core::Bt) t = std::make_unique<vmlab::bt::Translator>(1u << 20);
@@ -299,6 +303,7 @@ std::vector<Outcome> run(Setting s, uint32_t seed, const std::vector<uint8_t>& c
     (void)m.mem.read_phys(kCode, out.code);
     outs.push_back(std::move(out));
   }
+  if (c == Core::Fast) threaded_blocks += m.core.threaded_blocks();
   if (c == Core::Bt) {
     bt_inline_insns += m.core.translator()->stats().insns_inline;
     bt_links += m.core.host_code_links();
@@ -318,13 +323,15 @@ TEST_CASE("fast_handlers_and_bt_give_what_the_general_handlers_give") {
       const std::vector<uint8_t> code = program(seed * 7919 + unsigned(s), 300);
       const std::vector<Outcome> fast = run(s, seed, code, Core::Fast),
                                  general = run(s, seed, code, Core::General),
+                                 loop = run(s, seed, code, Core::Loop),
                                  bt = run(s, seed, code, Core::Bt);  // host code for these forms
       for (int pass = 0; pass < 2; ++pass)
-      for (const Outcome* bp : {&general[pass], &bt[pass]}) {
+      for (const Outcome* bp : {&general[pass], &loop[pass], &bt[pass]}) {
         const Outcome& a = fast[pass];
         const Outcome& b = *bp;
         CAPTURE(pass);
         CAPTURE(bp == &bt[pass]);
+        CAPTURE(bp == &loop[pass]);
         CHECK(int(a.reason) == int(b.reason));
         for (unsigned r = 0; r < 8; ++r) CHECK(a.s.gpr[r] == b.s.gpr[r]);
         CHECK(a.s.eip == b.s.eip);
@@ -341,6 +348,9 @@ TEST_CASE("fast_handlers_and_bt_give_what_the_general_handlers_give") {
   }
   // The programs really ran to their HLT where nothing stops them on purpose.
   CHECK(ran_to_the_end == 60);
+  // The default core really ran threaded blocks.
+  MESSAGE("threaded blocks: " << threaded_blocks);
+  CHECK(threaded_blocks > 1000);
   // And bt really ran host code, not only its handler calls, and linked blocks itself.
   CHECK(bt_inline_insns > 10000);
   MESSAGE("bt links followed in host code: " << bt_links);

@@ -262,6 +262,7 @@ FuzzMachine::FuzzMachine(cpu::Interpreter::Options o, bool binary_translation)
 FuzzMachine::~FuzzMachine() = default;
 
 const cpu::BlockTranslator* FuzzMachine::translator() const { return m_->core.translator(); }
+uint64_t FuzzMachine::threaded_blocks() const { return m_->core.threaded_blocks(); }
 
 const cpu::CpuState& FuzzMachine::state() const { return m_->vcpu.s; }
 

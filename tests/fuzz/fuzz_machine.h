@@ -67,6 +67,7 @@ class FuzzMachine {
   const std::vector<uint8_t>& last_code() const { return code_; }
   const cpu::CpuState& state() const;
   const cpu::BlockTranslator* translator() const;  // bt's, or nullptr
+  uint64_t threaded_blocks() const;  // blocks the interpreter ran threaded (cpu/threaded.h)
   uint64_t code_base(FuzzMode mode) const;
 
  private:

@@ -82,6 +82,17 @@ TEST_CASE("random_code_runs_the_same_with_and_without_the_fast_handlers") {
   same_runs(fast, general, 11, 60);
 }
 
+TEST_CASE("random_code_runs_the_same_in_threaded_blocks_as_through_the_loop") {
+  // Threaded blocks (cpu/threaded.h) keep EIP and the retired count only where they are read;
+  // random code faults, rewrites itself and changes mode in the middle of blocks.
+  vmlab::cpu::Interpreter::Options loop;
+  loop.threaded = false;
+  FuzzMachine threaded, looped(loop);
+  same_runs(threaded, looped, 17, 60);
+  MESSAGE("threaded blocks: " << threaded.threaded_blocks());
+  CHECK(threaded.threaded_blocks() > 1000);
+}
+
 TEST_CASE("random_code_runs_the_same_on_bt_as_on_the_interpreter") {
   // bt (docs/bt.md) with every block translated on its first run, against the interpreter:
   // random code in every mode is full of faults, segment oddities and self-modifying stores,

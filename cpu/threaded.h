@@ -1,0 +1,55 @@
+// Threaded dispatch: a cached 32-bit block runs as a chain of handlers, each ending with a tail
+// jump to the next instruction's threaded handler (Insn::tfn), instead of returning to the
+// interpreter's loop after every instruction.
+//
+// Why: the loop's per-instruction work (store EIP, call, test the result, count the instruction,
+// compare with the block end) was about 13 of the ~47 host instructions a guest instruction
+// cost, and its one indirect call site predicts worse than one jump per handler. In a threaded
+// block, a fast handler (cpu/fast_handlers.h) does its work and jumps on; nothing else.
+//
+// The loop's bookkeeping moves to where it is needed:
+//   - EIP: only general handlers read it, so threaded_slow sets it (block EIP + the
+//     instruction's end offset, Insn::next_off) before calling one; the loop sets it after the
+//     block from where the run stopped.
+//   - Retired instructions: counted from the position in the block (ThreadedRun::first/stop),
+//     also stored before every general handler, which may read them (RDTSC).
+//   - The block end: the last instruction's tfn is threaded_last, which returns to the loop.
+//   - A code write: only a general handler can write code (a fast store needs a TLB write
+//     entry, and a code page has none), so threaded_slow checks the interpreter's run_end after
+//     each one and leaves the block after the writing instruction, as the loop did.
+//   - Faults and kEipMoved: threaded_slow records the stop and returns to the loop.
+// A block runs threaded only whole (the budget allows all of it), in 32-bit code (no EIP wrap),
+// and the chain is at most one block long (64 instructions), so the stack stays bounded even
+// where the compiler does not make the jumps tail calls (sanitizer builds).
+//
+//   v.threaded = {eip, first, retired, &run_end};
+//   Fault f = first->tfn(v, *first);   // v.threaded.stop says where it ended
+#pragma once
+#include "cpu/vcpu.h"
+
+namespace vmlab::cpu {
+
+// Goes on with the next instruction of the block (a tail jump).
+[[gnu::always_inline]] inline Fault threaded_next(Vcpu& v, const Insn& i) {
+  const Insn& n = (&i)[1];
+  return n.tfn(v, n);
+}
+
+// Runs `h` with the loop's protocol (EIP at the next instruction, retired count up to date),
+// then goes on to the next instruction, or returns to the loop after a fault, kEipMoved or a
+// code write. Not inlined: it is the slow path of every fast handler.
+[[gnu::noinline]] Fault threaded_slow(Vcpu& v, const Insn& i, Handler h);
+
+// Threaded handler of an instruction with no threaded form of its own: its handler (Insn::fn)
+// through threaded_slow.
+Fault threaded_general(Vcpu& v, const Insn& i);
+
+// Threaded handler of a block's last instruction: runs Insn::fn with the loop's protocol and
+// returns to the loop.
+Fault threaded_last(Vcpu& v, const Insn& i);
+
+// Jcc's threaded form: not taken goes on at once; taken runs the general handler (EIP, the
+// CS limit) and leaves the block. Null for other instructions.
+Handler threaded_jcc_for(const Insn& i);
+
+}  // namespace vmlab::cpu
