@@ -125,9 +125,11 @@ Fault decode_block(Vcpu& v, uint32_t eip, uint64_t pa, unsigned max_insns,
 // instruction gets threaded_last, which returns to the loop.
 void thread_block(Block& b, bool fast) {
   uint32_t off = 0;
+  uint8_t pos = 0;
   for (Insn& in : b.insns) {
     off += in.len;
     in.next_off = uint16_t(off);
+    in.pos = pos++;
     const FastHandler f = fast ? fast_handler_for(in) : FastHandler{};
     if (f.plain) in.fn = f.plain;
     in.tfn = f.threaded ? f.threaded : threaded_jcc_for(in);
@@ -277,7 +279,6 @@ template <bool kCode32, bool kTranslate>
       if (opts_.threaded && count <= left - done) {
         ThreadedRun& t = v.threaded;
         t.block_eip = s.eip;
-        t.first = in;
         t.retired_base = s.instructions_retired;
         t.run_end = &host_run_.run_end;
         const Fault f = in->tfn(v, *in);

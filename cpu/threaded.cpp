@@ -18,7 +18,7 @@ template <bool kLast> [[gnu::always_inline]] inline Fault run_with_loop_protocol
   ThreadedRun& t = v.threaded;
   const uint32_t next = t.block_eip + i.next_off;
   s.eip = next;
-  s.instructions_retired = t.retired_base + uint64_t(&i - t.first);
+  s.instructions_retired = t.retired_base + i.pos;
   if (Fault f = h(v, i)) [[unlikely]] {
     if (f.vector == kEipMovedVector) {  // a taken branch or a REP slice: it counts, then leave
       t.stop = &i + 1;
@@ -44,6 +44,15 @@ template <bool kLast> [[gnu::always_inline]] inline Fault run_with_loop_protocol
 
 template <int Cc> Fault threaded_jcc(Vcpu& v, const Insn& i) {
   if (!condition(v.s.lazy, Cc)) return threaded_next(v, i);
+  // Taken: what sem::jcc does for a 32-bit operand size and a target inside CS, then leave the
+  // block as its kEipMoved would. Anything else through the general handler.
+  ThreadedRun& t = v.threaded;
+  const uint32_t target = t.block_eip + i.next_off + i.imm;
+  if (i.op32 && target <= v.s.seg[CS].limit) [[likely]] {
+    v.s.eip = target;
+    t.stop = &i + 1;
+    return kNoFault;
+  }
   return threaded_slow(v, i, i.fn);
 }
 

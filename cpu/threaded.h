@@ -11,8 +11,9 @@
 //   - EIP: only general handlers read it, so threaded_slow sets it (block EIP + the
 //     instruction's end offset, Insn::next_off) before calling one; the loop sets it after the
 //     block from where the run stopped.
-//   - Retired instructions: counted from the position in the block (ThreadedRun::first/stop),
-//     also stored before every general handler, which may read them (RDTSC).
+//   - Retired instructions: counted from where the block stopped (ThreadedRun::stop), and
+//     stored before every general handler (the block's count + Insn::pos), because a device
+//     read in the middle of a block sees the deterministic clock through them.
 //   - The block end: the last instruction's tfn is threaded_last, which returns to the loop.
 //   - A code write: only a general handler can write code (a fast store needs a TLB write
 //     entry, and a code page has none), so threaded_slow checks the interpreter's run_end after
@@ -22,7 +23,7 @@
 // and the chain is at most one block long (64 instructions), so the stack stays bounded even
 // where the compiler does not make the jumps tail calls (sanitizer builds).
 //
-//   v.threaded = {eip, first, retired, &run_end};
+//   v.threaded = {eip, retired, &run_end};
 //   Fault f = first->tfn(v, *first);   // v.threaded.stop says where it ended
 #pragma once
 #include "cpu/vcpu.h"
@@ -48,8 +49,9 @@ Fault threaded_general(Vcpu& v, const Insn& i);
 // returns to the loop.
 Fault threaded_last(Vcpu& v, const Insn& i);
 
-// Jcc's threaded form: not taken goes on at once; taken runs the general handler (EIP, the
-// CS limit) and leaves the block. Null for other instructions.
+// Jcc's threaded form: not taken goes on at once; taken sets EIP and leaves the block (through
+// the general handler when the operand size is 16 bits or the target is past the CS limit).
+// Null for other instructions.
 Handler threaded_jcc_for(const Insn& i);
 
 }  // namespace vmlab::cpu

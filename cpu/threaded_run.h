@@ -9,7 +9,6 @@ namespace vmlab::cpu {
 struct ThreadedRun {
   // Set by the loop before it enters the block's first handler:
   uint32_t block_eip = 0;           // EIP of the block's first instruction
-  const Insn* first = nullptr;      // the block's first instruction
   uint64_t retired_base = 0;        // CpuState::instructions_retired before the block
   const uintptr_t* run_end = nullptr;  // the interpreter's run_end: 0 after a code write
   // Set by the handler that ends the run: one past the last instruction that retired (the

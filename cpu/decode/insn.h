@@ -21,7 +21,8 @@ enum class Rep : uint8_t { None, Rep /*F3*/, Repne /*F2*/ };
 struct Insn {
   Handler fn = nullptr;
   // Threaded dispatch (cpu/threaded.h), set when the interpreter caches the block: this
-  // instruction's threaded handler, and its end as an offset from the block's first byte.
+  // instruction's threaded handler, its end as an offset from the block's first byte
+  // (next_off), and its index in the block (pos).
   Handler tfn = nullptr;
   uint16_t row = 0;       // index into kOpcodeRows (mnemonic, class, operands)
   uint8_t len = 0;        // bytes, prefixes included (1..15)
@@ -39,6 +40,7 @@ struct Insn {
   uint8_t seg_override = 0xFF;  // the override prefix's segment, 0xFF = none (string sources)
   uint8_t base = kNoReg, index = kNoReg, scale = 0;  // effective address: base + index<<scale + disp
   uint16_t next_off = 0;  // see tfn
+  uint8_t pos = 0;        // see tfn: the instruction's index in its block
   uint32_t disp = 0;
   uint32_t imm = 0;       // first immediate (sign-extended where the form says so)
   uint32_t imm2 = 0;      // second immediate: far pointer selector, ENTER nesting level

@@ -1,0 +1,92 @@
+// Threaded blocks (cpu/threaded.h) against the interpreter's loop: conditional branches in the
+// middle of a block, taken and not, with a 16-bit operand size and past the CS limit; the
+// retired count they leave; and that --no-threaded really turns them off.
+#include <doctest/doctest.h>
+
+#include <vector>
+
+#include "tests/cpu/test_machine.h"
+
+using namespace vmlab::cpu;
+using vmlab::cpu::test::TestMachine;
+
+namespace {
+
+constexpr uint32_t kCode = 0x10000;
+
+struct Outcome {
+  ExitReason reason;
+  uint32_t eip, eax, ebx, ecx;
+  uint64_t retired, threaded_blocks;
+};
+
+// Runs `code` at kCode in flat 32-bit mode twice (the second run finds the blocks cached).
+Outcome run(const std::vector<uint8_t>& code, bool threaded, uint32_t cs_limit = 0xFFFFFFFF) {
+  Interpreter::Options o;
+  o.threaded = threaded;
+  TestMachine m(o);
+  m.flat32();
+  m.v.s.seg[CS].limit = cs_limit;
+  m.load(kCode, code);
+  Exit e;
+  for (int pass = 0; pass < 2; ++pass) {
+    m.v.s.eip = kCode;
+    m.v.s.events.halted = 0;
+    for (uint8_t r : {EAX, EBX, ECX}) m.v.s.gpr[r] = 0;
+    e = m.run(100000);
+  }
+  return {e.reason, m.v.s.eip, m.reg(EAX), m.reg(EBX), m.reg(ECX), m.v.s.instructions_retired,
+          m.core.threaded_blocks()};
+}
+
+}  // namespace
+
+TEST_CASE("threaded_jcc_inside_a_block_takes_and_falls_through_as_the_loop_does") {
+  // mov ecx,100; xor eax,eax
+  // L: add eax,ecx; test cl,1; jz S; inc ebx   <- jz is inside the block, taken half the time
+  // S: dec ecx; jnz L; hlt
+  const std::vector<uint8_t> code = {0xB9, 100, 0, 0, 0, 0x31, 0xC0,
+                                     0x01, 0xC8, 0xF6, 0xC1, 0x01, 0x74, 0x01, 0x43,
+                                     0x49, 0x75, 0xF5, 0xF4};
+  const Outcome t = run(code, true), l = run(code, false);
+  CHECK(t.eax == 5050);
+  CHECK(t.ebx == 50);
+  CHECK(t.eip == kCode + code.size());
+  // 2 + 100 iterations of 5 + 50 INCs + HLT, per pass.
+  CHECK(t.retired == 2 * (2 + 100 * 5 + 50 + 1));
+  CHECK(t.retired == l.retired);
+  CHECK(t.threaded_blocks > 100);
+  CHECK(l.threaded_blocks == 0);
+}
+
+TEST_CASE("threaded_jcc_with_a_16_bit_operand_size_wraps_its_target_as_the_loop_does") {
+  // At 0x10000: xor eax,eax; 66 74 05 (jz rel8 with a 16-bit operand size, taken) ->
+  // (0x10005 + 5) & 0xFFFF = 0x000A, where a HLT waits; not taken, the block would go on.
+  const std::vector<uint8_t> code = {0x31, 0xC0, 0x66, 0x74, 0x05, 0x43, 0xF4};
+  for (bool threaded : {true, false}) {
+    Interpreter::Options o;
+    o.threaded = threaded;
+    TestMachine m(o);
+    m.flat32();
+    m.load(kCode, code);
+    m.load(0x000A, {0xF4});
+    for (int pass = 0; pass < 2; ++pass) {
+      m.v.s.eip = kCode;
+      m.v.s.events.halted = 0;
+      m.run(1000);
+    }
+    CAPTURE(threaded);
+    CHECK(m.v.s.eip == 0x000B);
+    CHECK(m.reg(EBX) == 0);
+  }
+}
+
+TEST_CASE("threaded_jcc_past_the_cs_limit_faults_on_the_jcc_as_the_loop_does") {
+  // xor eax,eax; jz +0x40 (past a CS limit of kCode+0x20); inc ebx; hlt
+  const std::vector<uint8_t> code = {0x31, 0xC0, 0x74, 0x40, 0x43, 0xF4};
+  const Outcome t = run(code, true, kCode + 0x20), l = run(code, false, kCode + 0x20);
+  CHECK(int(t.reason) == int(l.reason));
+  CHECK(t.eip == l.eip);
+  CHECK(t.retired == l.retired);
+  CHECK(t.ebx == 0);
+}
