@@ -42,25 +42,33 @@ template <Form F> [[gnu::always_inline]] inline uint32_t offset_of(const CpuStat
   return a;
 }
 
-// Host pointer for a T at seg:off when the access needs none of the general path's work, else
-// nullptr. Exact for what it accepts: check_segment's first case (present, writable, expand-up
+// Host pointer for a T at seg:off (in `p`, and true) when the access needs none of the general
+// path's work, else false. Exact for what it accepts: check_segment's first case (present, writable, expand-up
 // data: only the limit is left), no #AC possible, and a TLB entry of this access kind and
 // privilege whose page holds all sizeof(T) bytes. One compare does tag and page end together:
 // the last byte's page equals the tag of lin's slot only when both are lin's page, because a
 // slot holds only pages whose index is the slot's.
+// (A bool rather than a null pointer: a TLB hit's pointer is never null, but only the caller's
+// branch on the bool knows that.)
 template <typename T, Access A>
-[[gnu::always_inline]] inline uint8_t* host_ptr(Vcpu& v, uint8_t seg, uint32_t off) {
+[[gnu::always_inline]] inline bool host_ptr(Vcpu& v, uint8_t seg, uint32_t off, uint8_t*& p) {
   const CpuState& s = v.s;
   const SegmentCache& c = s.seg[seg];
-  if ((c.attr & (SEG_P | SEG_CODE | SEG_DC | SEG_RW)) != (SEG_P | SEG_RW)) return nullptr;
-  if (uint64_t(off) + (sizeof(T) - 1) > c.limit) return nullptr;
+  if ((c.attr & (SEG_P | SEG_CODE | SEG_DC | SEG_RW)) != (SEG_P | SEG_RW)) return false;
+  if (uint64_t(off) + (sizeof(T) - 1) > c.limit) return false;
   const uint32_t lin = c.base + off;
   const bool user = s.cpl == 3;
   if constexpr (sizeof(T) > 1)
-    if ((lin & (sizeof(T) - 1)) && user && (s.cr0 & CR0_AM) && (s.eflags & AC)) return nullptr;
+    if ((lin & (sizeof(T) - 1)) && user && (s.cr0 & CR0_AM) && (s.eflags & AC)) return false;
   const mmu::TlbEntry& t = v.tlb.e[user][unsigned(A)][mmu::Tlb::index(lin)];
-  if (((lin + uint32_t(sizeof(T) - 1)) & ~0xFFFu) != t.tag) return nullptr;
-  return reinterpret_cast<uint8_t*>(uintptr_t(lin) + t.addend);
+  if (((lin + uint32_t(sizeof(T) - 1)) & ~0xFFFu) != t.tag) return false;
+  p = reinterpret_cast<uint8_t*>(uintptr_t(lin) + t.addend);
+  return true;
+}
+// The same as a pointer, null when host_ptr says no.
+template <typename T, Access A> [[gnu::always_inline]] inline uint8_t* host_ptr_or_null(Vcpu& v, uint8_t seg, uint32_t off) {
+  uint8_t* p;
+  return host_ptr<T, A>(v, seg, off, p) ? p : nullptr;
 }
 
 // Where the r/m operand of a T lives on the host: the register's bytes in CpuState (byte
@@ -74,8 +82,7 @@ template <typename T, Access A, Form F>
     else p = regs + i.rm * 4;
     return true;
   } else {
-    p = host_ptr<T, A>(v, i.seg, offset_of<F>(v.s, i));
-    return p != nullptr;
+    return host_ptr<T, A>(v, i.seg, offset_of<F>(v.s, i), p);
   }
 }
 
@@ -252,9 +259,9 @@ template <typename T, int Op> Fault fast_rep_string(Vcpu& v, const Insn& i) {
     };
     uint8_t* d = nullptr;
     const uint8_t* src = nullptr;
-    if (chunk > 0 && fits(di, ES)) d = host_ptr<T, Access::Write>(v, ES, di);
+    if (chunk > 0 && fits(di, ES)) d = host_ptr_or_null<T, Access::Write>(v, ES, di);
     if constexpr (Op == sem::kMovs)
-      if (d && fits(si, i.seg)) src = host_ptr<T, Access::Read>(v, i.seg, si);
+      if (d && fits(si, i.seg)) src = host_ptr_or_null<T, Access::Read>(v, i.seg, si);
     if (d && (Op == sem::kStos || src)) {
       if constexpr (Op == sem::kMovs) {
         for (uint32_t k = 0; k < chunk; ++k) store<T>(d + k * step, load<T>(src + k * step));
@@ -298,7 +305,7 @@ template <typename T, int A> [[gnu::always_inline]] inline bool try_push_r(Vcpu&
   CpuState& s = v.s;
   if (stack32(s)) [[likely]] {
     const uint32_t sp = s.gpr[ESP] - uint32_t(sizeof(T));
-    if (uint8_t* p = host_ptr<T, Access::Write>(v, SS, sp)) [[likely]] {
+    if (uint8_t* p; host_ptr<T, Access::Write>(v, SS, sp, p)) [[likely]] {
       store<T>(p, get_reg<T>(s, i.opcode & 7));
       s.gpr[ESP] = sp;
       return true;
@@ -311,7 +318,7 @@ template <typename T, int A> [[gnu::always_inline]] inline bool try_pop_r(Vcpu& 
   CpuState& s = v.s;
   if (stack32(s)) [[likely]] {
     const uint32_t sp = s.gpr[ESP];
-    if (const uint8_t* p = host_ptr<T, Access::Read>(v, SS, sp)) [[likely]] {
+    if (uint8_t* p; host_ptr<T, Access::Read>(v, SS, sp, p)) [[likely]] {
       const T x = load<T>(p);
       s.gpr[ESP] = sp + uint32_t(sizeof(T));
       set_reg<T>(s, i.opcode & 7, x);
@@ -327,7 +334,7 @@ template <typename T, int A> Fault fast_call_rel(Vcpu& v, const Insn& i) {
   const uint32_t target = s.eip + i.imm;
   if (stack32(s) && target <= s.seg[CS].limit) [[likely]] {
     const uint32_t sp = s.gpr[ESP] - 4;
-    if (uint8_t* p = host_ptr<uint32_t, Access::Write>(v, SS, sp)) [[likely]] {
+    if (uint8_t* p; host_ptr<uint32_t, Access::Write>(v, SS, sp, p)) [[likely]] {
       store<uint32_t>(p, s.eip);
       s.gpr[ESP] = sp;
       s.eip = target;
@@ -342,7 +349,7 @@ template <typename T, int A> Fault fast_ret_near(Vcpu& v, const Insn& i) {
   CpuState& s = v.s;
   if (stack32(s)) [[likely]] {
     const uint32_t sp = s.gpr[ESP];
-    if (const uint8_t* p = host_ptr<uint32_t, Access::Read>(v, SS, sp)) [[likely]] {
+    if (uint8_t* p; host_ptr<uint32_t, Access::Read>(v, SS, sp, p)) [[likely]] {
       const uint32_t t = load<uint32_t>(p);
       if (t <= s.seg[CS].limit) [[likely]] {
         s.gpr[ESP] = sp + 4;
