@@ -282,9 +282,9 @@ template <bool kCode32, bool kTranslate>
         t.retired_base = s.instructions_retired;
         t.run_end = &host_run_.run_end;
         const Fault f = in->tfn(v, *in);
-        s.instructions_retired = t.retired_base + uint64_t(t.stop - in);
+        s.instructions_retired = t.retired_base + t.retired;
         ++threaded_blocks_;
-        return {t.stop, f};
+        return {in + t.retired, f};
       }
     }
     return run_insns_inline<kCode32>(v, in, host_run_.run_end);

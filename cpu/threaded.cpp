@@ -21,11 +21,11 @@ template <bool kLast> [[gnu::always_inline]] inline Fault run_with_loop_protocol
   s.instructions_retired = t.retired_base + i.pos;
   if (Fault f = h(v, i)) [[unlikely]] {
     if (f.vector == kEipMovedVector) {  // a taken branch or a REP slice: it counts, then leave
-      t.stop = &i + 1;
+      t.retired = i.pos + 1u;
       return kNoFault;
     }
     s.eip = next - i.len;
-    t.stop = &i;
+    t.retired = i.pos;
     return f;
   }
   if constexpr (!kLast) {
@@ -38,7 +38,7 @@ template <bool kLast> [[gnu::always_inline]] inline Fault run_with_loop_protocol
 #endif
     if (*t.run_end != 0) [[likely]] return threaded_next(v, i);
   }
-  t.stop = &i + 1;  // the block's end, or a code write: the rest of the block may be stale
+  t.retired = i.pos + 1u;  // the block's end, or a code write: the rest of the block may be stale
   return kNoFault;
 }
 
@@ -50,7 +50,7 @@ template <int Cc> Fault threaded_jcc(Vcpu& v, const Insn& i) {
   const uint32_t target = t.block_eip + i.next_off + i.imm;
   if (i.op32 && target <= v.s.seg[CS].limit) [[likely]] {
     v.s.eip = target;
-    t.stop = &i + 1;
+    t.retired = i.pos + 1u;
     return kNoFault;
   }
   return threaded_slow(v, i, i.fn);

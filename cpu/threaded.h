@@ -11,7 +11,7 @@
 //   - EIP: only general handlers read it, so threaded_slow sets it (block EIP + the
 //     instruction's end offset, Insn::next_off) before calling one; the loop sets it after the
 //     block from where the run stopped.
-//   - Retired instructions: counted from where the block stopped (ThreadedRun::stop), and
+//   - Retired instructions: counted from where the block stopped (ThreadedRun::retired), and
 //     stored before every general handler (the block's count + Insn::pos), because a device
 //     read in the middle of a block sees the deterministic clock through them.
 //   - The block end: the last instruction's tfn is threaded_last, which returns to the loop.
@@ -24,7 +24,7 @@
 // where the compiler does not make the jumps tail calls (sanitizer builds).
 //
 //   v.threaded = {eip, retired, &run_end};
-//   Fault f = first->tfn(v, *first);   // v.threaded.stop says where it ended
+//   Fault f = first->tfn(v, *first);   // v.threaded.retired says where it ended
 #pragma once
 #include "cpu/vcpu.h"
 

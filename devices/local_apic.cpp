@@ -174,13 +174,7 @@ uint8_t LocalApic::apr() const {
   return uint8_t(m);
 }
 
-bool LocalApic::interrupt_pending() const {
-  if (!software_enabled()) return false;
-  // The run loop asks between every two blocks while IF=1, and the IRR is almost always empty:
-  // one OR over the eight words answers that without the scan.
-  uint32_t any = 0;
-  for (uint32_t w : state_.irr) any |= w;
-  if (any == 0) return false;
+bool LocalApic::irr_above_ppr() const {
   int v = highest(state_.irr);
   return v >= 0 && (uint32_t(v) & 0xF0) > (ppr() & 0xF0u);
 }
@@ -198,10 +192,6 @@ void LocalApic::eoi() {
   if (v < 0) return;
   clear_bit(state_.isr, uint8_t(v));
   if (test(state_.tmr, uint8_t(v)) && eoi_broadcast_) eoi_broadcast_(uint8_t(v));
-}
-
-bool LocalApic::lint0_extint() const {
-  return !(state_.lvt_lint0 & kLvtMasked) && ((state_.lvt_lint0 >> 8) & 7) == 7;
 }
 
 void LocalApic::set_irr(uint8_t vector, bool level) {
