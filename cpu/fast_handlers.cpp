@@ -117,6 +117,14 @@ template <auto Try, Handler G> Fault fast_threaded(Vcpu& v, const Insn& i) {
   return threaded_slow(v, i, G);
 }
 
+// The threaded form of a general handler that only ever changes registers and flags: it cannot
+// fault, move EIP or write code, and reads neither EIP nor the retired count, so it needs none
+// of the loop's protocol (threaded_slow) and simply goes on.
+template <Handler H> Fault register_only_threaded(Vcpu& v, const Insn& i) {
+  (void)H(v, i);
+  return threaded_next(v, i);
+}
+
 // MOV reg, r/m (8A 8B A0 A1)
 template <typename T, int A, Form F> [[gnu::always_inline]] inline bool try_mov_GE(Vcpu& v, const Insn& i) {
   if (uint8_t* p; rm_ptr<T, Access::Read, F>(v, i, p)) [[likely]] {
@@ -384,7 +392,11 @@ template <auto Try, Handler G> constexpr FastHandler both() {
   }
 #define VMLAB_ADD(t, try_, gen, T, A) (t).emplace(&gen<T, A>, VMLAB_BY_FORM(try_, gen, T, A))
 
+// A general handler that keeps its loop form and gets register_only_threaded as its threaded one.
+template <Handler H> FastSet register_only() { return FastSet{false, {{nullptr, &register_only_threaded<H>}}}; }
+
 template <typename T, int... Ops> void add_alu(Table& t, std::integer_sequence<int, Ops...>) {
+  (t.emplace(&sem::alu_AI<T, Ops>, register_only<&sem::alu_AI<T, Ops>>()), ...);
   (VMLAB_ADD(t, try_alu_GE, sem::alu_GE, T, Ops), ...);
   (VMLAB_ADD(t, try_alu_EG, sem::alu_EG, T, Ops), ...);
   (VMLAB_ADD(t, try_alu_EI, sem::alu_EI, T, Ops), ...);
@@ -405,6 +417,7 @@ template <typename T> void add_width(Table& t) {
   VMLAB_ADD(t, try_mov_GE, sem::mov_GE, T, 0);
   VMLAB_ADD(t, try_mov_EG, sem::mov_EG, T, 0);
   VMLAB_ADD(t, try_mov_EI, sem::mov_EI, T, 0);
+  t.emplace(&sem::mov_rI<T, 0>, register_only<&sem::mov_rI<T, 0>>());
   add_alu<T>(t, std::make_integer_sequence<int, sem::kTest + 1>{});
   VMLAB_ADD(t, try_incdec_E, sem::incdec_E, T, 0);
   VMLAB_ADD(t, try_incdec_E, sem::incdec_E, T, 1);
@@ -415,6 +428,8 @@ template <typename T> void add_width(Table& t) {
   t.emplace(&sem::string_insn<T, sem::kStos>, any_form(&fast_rep_string<T, sem::kStos>));
   if constexpr (sizeof(T) > 1) {
     VMLAB_ADD(t, try_imul_GE, sem::imul_GE, T, 0);
+    t.emplace(&sem::incdec_r<T, 0>, register_only<&sem::incdec_r<T, 0>>());
+    t.emplace(&sem::incdec_r<T, 1>, register_only<&sem::incdec_r<T, 1>>());
     add_cc<T>(t, std::make_integer_sequence<int, 16>{});
     VMLAB_ADD(t, try_movx, sem::movx, T, 0x01);
     VMLAB_ADD(t, try_movx, sem::movx, T, 0x02);
