@@ -20,14 +20,15 @@ struct Outcome {
   uint64_t retired, threaded_blocks;
 };
 
-// Runs `code` at kCode in flat 32-bit mode twice (the second run finds the blocks cached).
-Outcome run(const std::vector<uint8_t>& code, bool threaded, uint32_t cs_limit = 0xFFFFFFFF) {
+// Runs `code` at kCode in flat 32-bit mode twice (the second run finds the blocks cached), after
+// `prepare` has set the machine up further.
+Outcome run(const std::vector<uint8_t>& code, bool threaded, void (*prepare)(TestMachine&) = nullptr) {
   Interpreter::Options o;
   o.threaded = threaded;
   TestMachine m(o);
   m.flat32();
-  m.v.s.seg[CS].limit = cs_limit;
   m.load(kCode, code);
+  if (prepare) prepare(m);
   Exit e;
   for (int pass = 0; pass < 2; ++pass) {
     m.v.s.eip = kCode;
@@ -63,28 +64,20 @@ TEST_CASE("threaded_jcc_with_a_16_bit_operand_size_wraps_its_target_as_the_loop_
   // At 0x10000: xor eax,eax; 66 74 05 (jz rel8 with a 16-bit operand size, taken) ->
   // (0x10005 + 5) & 0xFFFF = 0x000A, where a HLT waits; not taken, the block would go on.
   const std::vector<uint8_t> code = {0x31, 0xC0, 0x66, 0x74, 0x05, 0x43, 0xF4};
+  auto hlt_at_0x000a = [](TestMachine& m) { m.load(0x000A, {0xF4}); };
   for (bool threaded : {true, false}) {
-    Interpreter::Options o;
-    o.threaded = threaded;
-    TestMachine m(o);
-    m.flat32();
-    m.load(kCode, code);
-    m.load(0x000A, {0xF4});
-    for (int pass = 0; pass < 2; ++pass) {
-      m.v.s.eip = kCode;
-      m.v.s.events.halted = 0;
-      m.run(1000);
-    }
     CAPTURE(threaded);
-    CHECK(m.v.s.eip == 0x000B);
-    CHECK(m.reg(EBX) == 0);
+    const Outcome o = run(code, threaded, hlt_at_0x000a);
+    CHECK(o.eip == 0x000B);
+    CHECK(o.ebx == 0);
   }
 }
 
 TEST_CASE("threaded_jcc_past_the_cs_limit_faults_on_the_jcc_as_the_loop_does") {
   // xor eax,eax; jz +0x40 (past a CS limit of kCode+0x20); inc ebx; hlt
   const std::vector<uint8_t> code = {0x31, 0xC0, 0x74, 0x40, 0x43, 0xF4};
-  const Outcome t = run(code, true, kCode + 0x20), l = run(code, false, kCode + 0x20);
+  auto short_cs = [](TestMachine& m) { m.v.s.seg[CS].limit = kCode + 0x20; };
+  const Outcome t = run(code, true, short_cs), l = run(code, false, short_cs);
   CHECK(int(t.reason) == int(l.reason));
   CHECK(t.eip == l.eip);
   CHECK(t.retired == l.retired);
