@@ -60,7 +60,11 @@ template <typename T, Access A>
   const bool user = s.cpl == 3;
   if constexpr (sizeof(T) > 1)
     if ((lin & (sizeof(T) - 1)) && user && (s.cr0 & CR0_AM) && (s.eflags & AC)) return false;
-  const mmu::TlbEntry& t = v.tlb.e[user][unsigned(A)][mmu::Tlb::index(lin)];
+  // The slot's byte offset straight from lin (index * 16 = (lin >> 8) & 0xFF0): one host
+  // instruction less than indexing by Tlb::index, on every memory operand.
+  static_assert(sizeof(mmu::TlbEntry) == 16 && mmu::Tlb::kEntries == 256);
+  const auto* table = reinterpret_cast<const uint8_t*>(v.tlb.e[user][unsigned(A)].data());
+  const auto& t = *reinterpret_cast<const mmu::TlbEntry*>(table + ((lin >> 8) & 0xFF0u));
   if (((lin + uint32_t(sizeof(T) - 1)) & ~0xFFFu) != t.tag) return false;
   p = reinterpret_cast<uint8_t*>(uintptr_t(lin) + t.addend);
   return true;
