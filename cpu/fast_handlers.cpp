@@ -129,6 +129,21 @@ template <Handler H> Fault register_only_threaded(Vcpu& v, const Insn& i) {
   return threaded_next(v, i);
 }
 
+// Jcc's threaded form (sem::jcc is A = condition code): not taken goes on at once; taken sets
+// EIP and leaves the block as sem::jcc's kEipMoved would. A 16-bit operand size or a target
+// past the CS limit goes through the general handler.
+template <int Cc> Fault threaded_jcc(Vcpu& v, const Insn& i) {
+  if (!condition(v.s.lazy, Cc)) return threaded_next(v, i);
+  ThreadedRun& t = v.threaded;
+  const uint32_t target = t.block_eip + i.next_off + i.imm;
+  if (i.op32 && target <= v.s.seg[CS].limit) [[likely]] {
+    v.s.eip = target;
+    t.retired = i.pos + 1u;
+    return kNoFault;
+  }
+  return threaded_slow(v, i, i.fn);
+}
+
 // MOV reg, r/m (8A 8B A0 A1)
 template <typename T, int A, Form F> [[gnu::always_inline]] inline bool try_mov_GE(Vcpu& v, const Insn& i) {
   if (uint8_t* p; rm_ptr<T, Access::Read, F>(v, i, p)) [[likely]] {
@@ -396,8 +411,9 @@ template <auto Try, Handler G> constexpr FastHandler both() {
   }
 #define VMLAB_ADD(t, try_, gen, T, A) (t).emplace(&gen<T, A>, VMLAB_BY_FORM(try_, gen, T, A))
 
-// A general handler that keeps its loop form and gets register_only_threaded as its threaded one.
-template <Handler H> FastSet register_only() { return FastSet{false, {{nullptr, &register_only_threaded<H>}}}; }
+// A general handler that keeps its loop form and gets only a threaded one, `h`.
+FastSet threaded_only(Handler h) { return FastSet{false, {{nullptr, h}}}; }
+template <Handler H> FastSet register_only() { return threaded_only(&register_only_threaded<H>); }
 
 template <typename T, int... Ops> void add_alu(Table& t, std::integer_sequence<int, Ops...>) {
   (t.emplace(&sem::alu_AI<T, Ops>, register_only<&sem::alu_AI<T, Ops>>()), ...);
@@ -411,8 +427,9 @@ template <typename T, int Src, int... Ops> void add_shifts(Table& t, std::intege
   (VMLAB_ADD(t, try_shift_E, sem::shift_E, T, Ops | (Src << 4)), ...);
 }
 
-// CMOVcc and SETcc carry the condition code as A.
+// CMOVcc, SETcc and Jcc carry the condition code as A.
 template <typename T, int... Cc> void add_cc(Table& t, std::integer_sequence<int, Cc...>) {
+  (t.emplace(&sem::jcc<T, Cc>, threaded_only(&threaded_jcc<Cc>)), ...);
   (VMLAB_ADD(t, try_cmovcc, sem::cmovcc, T, Cc), ...);
   if constexpr (sizeof(T) == 4) (VMLAB_ADD(t, try_setcc, sem::setcc, T, Cc), ...);
 }

@@ -21,9 +21,9 @@
 namespace vmlab::cpu {
 
 // A fast form's two entry points: `plain` for the interpreter's loop and bt, `threaded` for
-// threaded blocks (cpu/threaded.h; null when the form has none of its own). A register-only
-// general handler (MOV reg,imm, INC/DEC reg, the ALU ops on AL/eAX with an immediate) has only
-// a threaded one: `plain` is null and the general handler stays the loop's.
+// threaded blocks (cpu/threaded.h; null when the form has none of its own). Jcc and the
+// register-only general handlers (MOV reg,imm, INC/DEC reg, the ALU ops on AL/eAX with an
+// immediate) have only a threaded one: `plain` is null and the general handler stays the loop's.
 struct FastHandler {
   Handler plain = nullptr;
   Handler threaded = nullptr;

@@ -24,16 +24,6 @@ namespace {
 constexpr unsigned kMaxBlockInsns = 64;
 constexpr uint32_t kPageSize = 4096;
 
-#ifdef VMLAB_CHECK_INVARIANTS
-// Sanitizer builds check what the loop relies on: an instruction that is not the last of its
-// block moves EIP only by returning kEipMoved.
-[[noreturn]] void eip_moved_without_saying(const Insn& i) {
-  std::fprintf(stderr, "vmlab internal error: the handler of %s moved EIP inside a block without "
-               "returning kEipMoved\n", kOpcodeRows[i.row].mnemonic);
-  std::abort();
-}
-#endif
-
 // Jcc (70-7F, 0F 80-8F), LOOPcc/LOOP/JCXZ (E0-E3): a block may go on past them, because a taken
 // one returns kEipMoved (fault.h) and the run loop leaves the block, while a not-taken one falls
 // through to the instructions after it.
@@ -121,8 +111,8 @@ Fault decode_block(Vcpu& v, uint32_t eip, uint64_t pa, unsigned max_insns,
 }
 
 // Installs the fast handlers (when `fast`) and the threaded ones (cpu/threaded.h) of a decoded
-// block: a fast form's own threaded handler, else the Jcc one, else threaded_general; the last
-// instruction gets threaded_last, which returns to the loop.
+// block: a fast form's own threaded handler, else threaded_general; the last instruction gets
+// threaded_last, which returns to the loop.
 void thread_block(Block& b, bool fast) {
   uint32_t off = 0;
   uint8_t pos = 0;
@@ -132,8 +122,7 @@ void thread_block(Block& b, bool fast) {
     in.pos = pos++;
     const FastHandler f = fast ? fast_handler_for(in) : FastHandler{};
     if (f.plain) in.fn = f.plain;
-    in.tfn = f.threaded ? f.threaded : threaded_jcc_for(in);
-    if (!in.tfn) in.tfn = &threaded_general;
+    in.tfn = f.threaded ? f.threaded : &threaded_general;
   }
   if (!b.insns.empty()) b.insns.back().tfn = &threaded_last;
 }
@@ -272,6 +261,7 @@ template <bool kCode32, bool kTranslate>
   auto set_run_end = [&] {
     host_run_.run_end = uintptr_t(in + (count < left - done ? count : size_t(left - done)));
   };
+  v.threaded.run_end = &host_run_.run_end;  // the same for every block of this run
   // Runs the block at `in` in the interpreter: threaded when it may run whole (cpu/threaded.h),
   // else through the loop.
   auto run_block = [&]() -> InsnsResult {
@@ -280,7 +270,6 @@ template <bool kCode32, bool kTranslate>
         ThreadedRun& t = v.threaded;
         t.block_eip = s.eip;
         t.retired_base = s.instructions_retired;
-        t.run_end = &host_run_.run_end;
         const Fault f = in->tfn(v, *in);
         s.instructions_retired = t.retired_base + t.retired;
         ++threaded_blocks_;

@@ -2,13 +2,10 @@
 // protocol that general handlers expect.
 #include "cpu/threaded.h"
 
-#include <array>
 #include <cstdio>
 #include <cstdlib>
-#include <utility>
 
 #include "cpu/decode/opcode_table.h"
-#include "cpu/semantics/control_flow.h"
 
 namespace vmlab::cpu {
 namespace {
@@ -30,11 +27,7 @@ template <bool kLast> [[gnu::always_inline]] inline Fault run_with_loop_protocol
   }
   if constexpr (!kLast) {
 #ifdef VMLAB_CHECK_INVARIANTS
-    if (s.eip != next) {
-      std::fprintf(stderr, "vmlab internal error: the handler of %s moved EIP inside a threaded block "
-                   "without returning kEipMoved\n", kOpcodeRows[i.row].mnemonic);
-      std::abort();
-    }
+    if (s.eip != next) eip_moved_without_saying(i);
 #endif
     if (*t.run_end != 0) [[likely]] return threaded_next(v, i);
   }
@@ -42,35 +35,18 @@ template <bool kLast> [[gnu::always_inline]] inline Fault run_with_loop_protocol
   return kNoFault;
 }
 
-template <int Cc> Fault threaded_jcc(Vcpu& v, const Insn& i) {
-  if (!condition(v.s.lazy, Cc)) return threaded_next(v, i);
-  // Taken: what sem::jcc does for a 32-bit operand size and a target inside CS, then leave the
-  // block as its kEipMoved would. Anything else through the general handler.
-  ThreadedRun& t = v.threaded;
-  const uint32_t target = t.block_eip + i.next_off + i.imm;
-  if (i.op32 && target <= v.s.seg[CS].limit) [[likely]] {
-    v.s.eip = target;
-    t.retired = i.pos + 1u;
-    return kNoFault;
-  }
-  return threaded_slow(v, i, i.fn);
-}
-
-template <int... Cc> constexpr auto jcc_table(std::integer_sequence<int, Cc...>) {
-  return std::array<Handler, 16>{&threaded_jcc<Cc>...};
-}
-
 }  // namespace
+
+#ifdef VMLAB_CHECK_INVARIANTS
+void eip_moved_without_saying(const Insn& i) {
+  std::fprintf(stderr, "vmlab internal error: the handler of %s moved EIP inside a block without "
+               "returning kEipMoved\n", kOpcodeRows[i.row].mnemonic);
+  std::abort();
+}
+#endif
 
 Fault threaded_slow(Vcpu& v, const Insn& i, Handler h) { return run_with_loop_protocol<false>(v, i, h); }
 Fault threaded_general(Vcpu& v, const Insn& i) { return run_with_loop_protocol<false>(v, i, i.fn); }
 Fault threaded_last(Vcpu& v, const Insn& i) { return run_with_loop_protocol<true>(v, i, i.fn); }
-
-Handler threaded_jcc_for(const Insn& i) {
-  static constexpr auto kJcc = jcc_table(std::make_integer_sequence<int, 16>{});
-  const bool jcc = (i.map == 0 && i.opcode >= 0x70 && i.opcode <= 0x7F) ||
-                   (i.map == 1 && i.opcode >= 0x80 && i.opcode <= 0x8F);
-  return jcc ? kJcc[i.opcode & 0xF] : nullptr;
-}
 
 }  // namespace vmlab::cpu

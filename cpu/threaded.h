@@ -23,7 +23,8 @@
 // and the chain is at most one block long (64 instructions), so the stack stays bounded even
 // where the compiler does not make the jumps tail calls (sanitizer builds).
 //
-//   v.threaded = {eip, retired, &run_end};
+//   v.threaded.run_end = &run_end;           // once per run
+//   v.threaded.block_eip = eip; v.threaded.retired_base = retired;
 //   Fault f = first->tfn(v, *first);   // v.threaded.retired says where it ended
 #pragma once
 #include "cpu/vcpu.h"
@@ -49,9 +50,10 @@ Fault threaded_general(Vcpu& v, const Insn& i);
 // returns to the loop.
 Fault threaded_last(Vcpu& v, const Insn& i);
 
-// Jcc's threaded form: not taken goes on at once; taken sets EIP and leaves the block (through
-// the general handler when the operand size is 16 bits or the target is past the CS limit).
-// Null for other instructions.
-Handler threaded_jcc_for(const Insn& i);
+#ifdef VMLAB_CHECK_INVARIANTS
+// Sanitizer builds check what both the loop and threaded blocks rely on: an instruction that
+// is not the last of its block moves EIP only by returning kEipMoved.
+[[noreturn]] void eip_moved_without_saying(const Insn& i);
+#endif
 
 }  // namespace vmlab::cpu
