@@ -25,9 +25,14 @@ using mmu::Access;
 
 // The form of the r/m operand, fixed at decode time: a register (ModRM mod = 3), or a 32-bit
 // ModRM/SIB/moffs address of one of four shapes, so that the effective address needs no tests
-// of which registers take part.
-enum class Form : uint8_t { Disp, Base, Index, BaseIndex, Reg };
+// of which registers take part. The Flat shapes are the same four in threaded code for an
+// ES/SS/DS operand: while those segments are flat (ThreadedRun::flat_tlb) they skip the
+// segment checks.
+enum class Form : uint8_t { Disp, Base, Index, BaseIndex, Reg, FlatDisp = 8, FlatBase, FlatIndex, FlatBaseIndex };
 constexpr unsigned kForms = 5;
+constexpr Form shape(Form f) { return Form(unsigned(f) & 7); }
+constexpr bool is_flat(Form f) { return unsigned(f) & 8; }
+constexpr Form flat(Form f) { return Form(unsigned(f) | 8); }
 
 Form form_of(const Insn& i) {
   if (!i.is_mem) return Form::Reg;
@@ -36,22 +41,43 @@ Form form_of(const Insn& i) {
 }
 
 template <Form F> [[gnu::always_inline]] inline uint32_t offset_of(const CpuState& s, const Insn& i) {
+  constexpr Form kShape = shape(F);
   uint32_t a = i.disp;
-  if constexpr (F == Form::Base || F == Form::BaseIndex) a += s.gpr[i.base];
-  if constexpr (F == Form::Index || F == Form::BaseIndex) a += s.gpr[i.index] << i.scale;
+  if constexpr (kShape == Form::Base || kShape == Form::BaseIndex) a += s.gpr[i.base];
+  if constexpr (kShape == Form::Index || kShape == Form::BaseIndex) a += s.gpr[i.index] << i.scale;
   return a;
+}
+
+// The TLB lookup of host_ptr, in the tables `tables` (read, write, fetch) of one privilege.
+// The slot's byte offset comes straight from lin (index * 16 = (lin >> 8) & 0xFF0): one host
+// instruction less than indexing by Tlb::index, on every memory operand. One compare does tag
+// and page end together: the last byte's page equals the tag of lin's slot only when both are
+// lin's page, because a slot holds only pages whose index is the slot's. (So an access that
+// wraps past 4 GiB misses too: its last byte's page is page 0, never in slot 0xFF.)
+template <typename T, Access A>
+[[gnu::always_inline]] inline bool tlb_ptr(const uint8_t* tables, uint32_t lin, uint8_t*& p) {
+  static_assert(sizeof(mmu::TlbEntry) == 16 && mmu::Tlb::kEntries == 256);
+  constexpr size_t kTable = sizeof(mmu::TlbEntry) * mmu::Tlb::kEntries;
+  const auto& t = *reinterpret_cast<const mmu::TlbEntry*>(tables + unsigned(A) * kTable + ((lin >> 8) & 0xFF0u));
+  if (((lin + uint32_t(sizeof(T) - 1)) & ~0xFFFu) != t.tag) return false;
+  p = reinterpret_cast<uint8_t*>(uintptr_t(lin) + t.addend);
+  return true;
 }
 
 // Host pointer for a T at seg:off (in `p`, and true) when the access needs none of the general
 // path's work, else false. Exact for what it accepts: check_segment's first case (present, writable, expand-up
 // data: only the limit is left), no #AC possible, and a TLB entry of this access kind and
-// privilege whose page holds all sizeof(T) bytes. One compare does tag and page end together:
-// the last byte's page equals the tag of lin's slot only when both are lin's page, because a
-// slot holds only pages whose index is the slot's.
+// privilege whose page holds all sizeof(T) bytes (tlb_ptr).
+// kFlat (threaded code, seg is ES, SS or DS): when ThreadedRun::flat_tlb says those segments are
+// flat, the segment checks and #AC cannot fail and the offset is the linear address, so only
+// the TLB lookup is left. Its limit check is the TLB's: with a 4 GiB limit only an access that
+// wraps past 4 GiB exceeds it, and that misses in the TLB.
 // (A bool rather than a null pointer: a TLB hit's pointer is never null, but only the caller's
 // branch on the bool knows that.)
-template <typename T, Access A>
+template <typename T, Access A, bool kFlat = false>
 [[gnu::always_inline]] inline bool host_ptr(Vcpu& v, uint8_t seg, uint32_t off, uint8_t*& p) {
+  if constexpr (kFlat)
+    if (const uint8_t* tables = v.threaded.flat_tlb) [[likely]] return tlb_ptr<T, A>(tables, off, p);
   const CpuState& s = v.s;
   const SegmentCache& c = s.seg[seg];
   if ((c.attr & (SEG_P | SEG_CODE | SEG_DC | SEG_RW)) != (SEG_P | SEG_RW)) return false;
@@ -60,14 +86,7 @@ template <typename T, Access A>
   const bool user = s.cpl == 3;
   if constexpr (sizeof(T) > 1)
     if ((lin & (sizeof(T) - 1)) && user && (s.cr0 & CR0_AM) && (s.eflags & AC)) return false;
-  // The slot's byte offset straight from lin (index * 16 = (lin >> 8) & 0xFF0): one host
-  // instruction less than indexing by Tlb::index, on every memory operand.
-  static_assert(sizeof(mmu::TlbEntry) == 16 && mmu::Tlb::kEntries == 256);
-  const auto* table = reinterpret_cast<const uint8_t*>(v.tlb.e[user][unsigned(A)].data());
-  const auto& t = *reinterpret_cast<const mmu::TlbEntry*>(table + ((lin >> 8) & 0xFF0u));
-  if (((lin + uint32_t(sizeof(T) - 1)) & ~0xFFFu) != t.tag) return false;
-  p = reinterpret_cast<uint8_t*>(uintptr_t(lin) + t.addend);
-  return true;
+  return tlb_ptr<T, A>(reinterpret_cast<const uint8_t*>(v.tlb.e[user].data()), lin, p);
 }
 // The same as a pointer, null when host_ptr says no.
 template <typename T, Access A> [[gnu::always_inline]] inline uint8_t* host_ptr_or_null(Vcpu& v, uint8_t seg, uint32_t off) {
@@ -80,13 +99,13 @@ template <typename T, Access A> [[gnu::always_inline]] inline uint8_t* host_ptr_
 // register, as set_reg does), or guest RAM through host_ptr. False: take the general path.
 template <typename T, Access A, Form F>
 [[gnu::always_inline]] inline bool rm_ptr(Vcpu& v, const Insn& i, uint8_t*& p) {
-  if constexpr (F == Form::Reg) {
+  if constexpr (shape(F) == Form::Reg) {
     auto* regs = reinterpret_cast<uint8_t*>(v.s.gpr);
     if constexpr (sizeof(T) == 1) p = regs + (i.rm & 3) * 4 + (i.rm >> 2);
     else p = regs + i.rm * 4;
     return true;
   } else {
-    return host_ptr<T, A>(v, i.seg, offset_of<F>(v.s, i), p);
+    return host_ptr<T, A, is_flat(F)>(v, i.seg, offset_of<F>(v.s, i), p);
   }
 }
 
@@ -326,13 +345,14 @@ template <typename T, int, Form F> [[gnu::always_inline]] inline bool try_lea(Vc
   return true;
 }
 
-// The stack forms need a 32-bit stack (SS.B): then ESP needs no masking.
+// The stack forms need a 32-bit stack (SS.B): then ESP needs no masking. F is Disp, or FlatDisp
+// in threaded code (flat segments include a 32-bit SS).
 // PUSH reg (50+r): PUSH ESP pushes the value before the push.
-template <typename T, int A> [[gnu::always_inline]] inline bool try_push_r(Vcpu& v, const Insn& i) {
+template <typename T, int A, Form F> [[gnu::always_inline]] inline bool try_push_r(Vcpu& v, const Insn& i) {
   CpuState& s = v.s;
-  if (stack32(s)) [[likely]] {
+  if ((is_flat(F) && v.threaded.flat_tlb) || stack32(s)) [[likely]] {
     const uint32_t sp = s.gpr[ESP] - uint32_t(sizeof(T));
-    if (uint8_t* p; host_ptr<T, Access::Write>(v, SS, sp, p)) [[likely]] {
+    if (uint8_t* p; host_ptr<T, Access::Write, is_flat(F)>(v, SS, sp, p)) [[likely]] {
       store<T>(p, get_reg<T>(s, i.opcode & 7));
       s.gpr[ESP] = sp;
       return true;
@@ -341,11 +361,11 @@ template <typename T, int A> [[gnu::always_inline]] inline bool try_push_r(Vcpu&
   return false;
 }
 // POP reg (58+r): ESP moves first, so POP ESP leaves the popped value in ESP.
-template <typename T, int A> [[gnu::always_inline]] inline bool try_pop_r(Vcpu& v, const Insn& i) {
+template <typename T, int A, Form F> [[gnu::always_inline]] inline bool try_pop_r(Vcpu& v, const Insn& i) {
   CpuState& s = v.s;
-  if (stack32(s)) [[likely]] {
+  if ((is_flat(F) && v.threaded.flat_tlb) || stack32(s)) [[likely]] {
     const uint32_t sp = s.gpr[ESP];
-    if (uint8_t* p; host_ptr<T, Access::Read>(v, SS, sp, p)) [[likely]] {
+    if (uint8_t* p; host_ptr<T, Access::Read, is_flat(F)>(v, SS, sp, p)) [[likely]] {
       const T x = load<T>(p);
       s.gpr[ESP] = sp + uint32_t(sizeof(T));
       set_reg<T>(s, i.opcode & 7, x);
@@ -402,12 +422,17 @@ FastSet any_form(Handler h) { return FastSet{false, {{h, nullptr}}}; }
 template <auto Try, Handler G> constexpr FastHandler both() {
   return {&fast_plain<Try, G>, &fast_threaded<Try, G>};
 }
+// A memory form: also its threaded form for flat ES/SS/DS (TryFlat).
+template <auto Try, auto TryFlat, Handler G> constexpr FastHandler all_three() {
+  return {&fast_plain<Try, G>, &fast_threaded<Try, G>, &fast_threaded<TryFlat, G>};
+}
 
-#define VMLAB_BY_FORM(try_, gen, T, A)                                                    \
-  FastSet {                                                                              \
-    true, {both<&try_<T, A, Form::Disp>, &gen<T, A>>(), both<&try_<T, A, Form::Base>, &gen<T, A>>(), \
-           both<&try_<T, A, Form::Index>, &gen<T, A>>(),                                  \
-           both<&try_<T, A, Form::BaseIndex>, &gen<T, A>>(), both<&try_<T, A, Form::Reg>, &gen<T, A>>()} \
+#define VMLAB_MEM_FORM(try_, gen, T, A, F) all_three<&try_<T, A, F>, &try_<T, A, flat(F)>, &gen<T, A>>()
+#define VMLAB_BY_FORM(try_, gen, T, A)                                                             \
+  FastSet {                                                                                       \
+    true, {VMLAB_MEM_FORM(try_, gen, T, A, Form::Disp), VMLAB_MEM_FORM(try_, gen, T, A, Form::Base), \
+           VMLAB_MEM_FORM(try_, gen, T, A, Form::Index),                                          \
+           VMLAB_MEM_FORM(try_, gen, T, A, Form::BaseIndex), both<&try_<T, A, Form::Reg>, &gen<T, A>>()} \
   }
 #define VMLAB_ADD(t, try_, gen, T, A) (t).emplace(&gen<T, A>, VMLAB_BY_FORM(try_, gen, T, A))
 
@@ -462,8 +487,10 @@ template <typename T> void add_width(Table& t) {
                                                both<&try_lea<T, 0, Form::Index>, &sem::lea<T, 0>>(),
                                                both<&try_lea<T, 0, Form::BaseIndex>, &sem::lea<T, 0>>(),
                                                {}}});
-    const FastHandler push = both<&try_push_r<T, 0>, &sem::push_r<T, 0>>();
-    const FastHandler pop = both<&try_pop_r<T, 0>, &sem::pop_r<T, 0>>();
+    const FastHandler push = all_three<&try_push_r<T, 0, Form::Disp>, &try_push_r<T, 0, Form::FlatDisp>,
+                                       &sem::push_r<T, 0>>();
+    const FastHandler pop = all_three<&try_pop_r<T, 0, Form::Disp>, &try_pop_r<T, 0, Form::FlatDisp>,
+                                      &sem::pop_r<T, 0>>();
     t.emplace(&sem::push_r<T, 0>, FastSet{false, {push}});
     t.emplace(&sem::pop_r<T, 0>, FastSet{false, {pop}});
   }
@@ -471,6 +498,7 @@ template <typename T> void add_width(Table& t) {
 
 #undef VMLAB_ADD
 #undef VMLAB_BY_FORM
+#undef VMLAB_MEM_FORM
 
 const Table& table() {
   static const Table t = [] {

@@ -20,13 +20,16 @@
 
 namespace vmlab::cpu {
 
-// A fast form's two entry points: `plain` for the interpreter's loop and bt, `threaded` for
+// A fast form's entry points: `plain` for the interpreter's loop and bt, `threaded` for
 // threaded blocks (cpu/threaded.h; null when the form has none of its own). Jcc and the
 // register-only general handlers (MOV reg,imm, INC/DEC reg, the ALU ops on AL/eAX with an
 // immediate) have only a threaded one: `plain` is null and the general handler stays the loop's.
 struct FastHandler {
   Handler plain = nullptr;
   Handler threaded = nullptr;
+  // For a memory operand in ES, SS or DS (or the stack): the threaded form that takes the flat
+  // segments' short path (ThreadedRun::flat_tlb); null where there is none.
+  Handler threaded_flat = nullptr;
 };
 
 // The fast variant of `i`'s handler for its addressing form; both null when there is none.

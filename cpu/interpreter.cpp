@@ -122,9 +122,14 @@ void thread_block(Block& b, bool fast) {
     in.pos = pos++;
     const FastHandler f = fast ? fast_handler_for(in) : FastHandler{};
     if (f.plain) in.fn = f.plain;
-    in.tfn = f.threaded ? f.threaded : &threaded_general;
+    // The flat form only where the operand's segment is one that flat_tlb_for vouches for.
+    const bool flat_seg = in.seg == ES || in.seg == SS || in.seg == DS;
+    in.tfn = f.threaded_flat && flat_seg ? f.threaded_flat : f.threaded ? f.threaded : &threaded_general;
   }
-  if (!b.insns.empty()) b.insns.back().tfn = &threaded_last;
+  if (!b.insns.empty()) {
+    Insn& last = b.insns.back();
+    last.tfn = may_change_flat_state(last) ? &threaded_last_reflat : &threaded_last;
+  }
 }
 
 // What run_insns stopped at: the instruction after the last one that ran (or the faulting one),
@@ -262,6 +267,8 @@ template <bool kCode32, bool kTranslate>
     host_run_.run_end = uintptr_t(in + (count < left - done ? count : size_t(left - done)));
   };
   v.threaded.run_end = &host_run_.run_end;  // the same for every block of this run
+  v.threaded.flat_allowed = opts_.flat_segments;
+  v.threaded.flat_tlb = flat_tlb_for(v);
   // Runs the block at `in` in the interpreter: threaded when it may run whole (cpu/threaded.h),
   // else through the loop.
   auto run_block = [&]() -> InsnsResult {
@@ -276,7 +283,10 @@ template <bool kCode32, bool kTranslate>
         return {in + t.retired, f};
       }
     }
-    return run_insns_inline<kCode32>(v, in, host_run_.run_end);
+    const InsnsResult r = run_insns_inline<kCode32>(v, in, host_run_.run_end);
+    // Its last instruction may have changed what flat_tlb_for looks at.
+    if (kCode32 && opts_.threaded) v.threaded.flat_tlb = flat_tlb_for(v);
+    return r;
   };
   for (;;) {
     set_run_end();
@@ -299,6 +309,7 @@ template <bool kCode32, bool kTranslate>
         host_run_.last = b;
         host_run_.links = 0;
         n = b->host(&v, &f, &host_run_);
+        v.threaded.flat_tlb = flat_tlb_for(v);  // for the interpreter's next threaded block
         if (const uint64_t links = host_run_.links) {
           done += host_run_.linked;
           b = host_run_.last;

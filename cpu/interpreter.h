@@ -38,6 +38,8 @@ class Interpreter : public ExecutionCore {
                                 // forms (cpu/fast_handlers.h); off = the general handlers only
     bool threaded = true;       // cached 32-bit blocks run as threaded code (cpu/threaded.h):
                                 // each handler jumps to the next; off = the loop calls each one
+    bool flat_segments = true;  // threaded fast handlers skip the segment checks while ES, SS and
+                                // DS are flat (ThreadedRun::flat_tlb); off = they always check
     uint32_t hot_runs = 16;     // bt only: runs of a cached block before it is translated
     bool rdrand = false;        // RDRAND/RDSEED run (Vcpu::rdrand_executes) instead of #UD:
                                 // for the KVM core's fallback only

@@ -19,6 +19,8 @@
 //     entry, and a code page has none), so threaded_slow checks the interpreter's run_end after
 //     each one and leaves the block after the writing instruction, as the loop did.
 //   - Faults and kEipMoved: threaded_slow records the stop and returns to the loop.
+//   - Flat segments: while ES, SS and DS are flat (ThreadedRun::flat_tlb), the fast handlers
+//     of ES/SS/DS operands go straight to the TLB; see threaded_run.h for who keeps it current.
 // A block runs threaded only whole (the budget allows all of it), in 32-bit code (no EIP wrap),
 // and the chain is at most one block long (64 instructions), so the stack stays bounded even
 // where the compiler does not make the jumps tail calls (sanitizer builds).
@@ -49,11 +51,23 @@ Fault threaded_general(Vcpu& v, const Insn& i);
 // Threaded handler of a block's last instruction: runs Insn::fn with the loop's protocol and
 // returns to the loop.
 Fault threaded_last(Vcpu& v, const Insn& i);
+// The same for a last instruction that may change what flat_tlb_for looks at (a non-Plain
+// one other than a near branch: segment loads, far transfers, POPF, MOV CR0, ...): it sets
+// ThreadedRun::flat_tlb again afterwards.
+Fault threaded_last_reflat(Vcpu& v, const Insn& i);
+// Whether a block's last instruction needs threaded_last_reflat.
+bool may_change_flat_state(const Insn& i);
+
+// What ThreadedRun::flat_tlb should be now: the current privilege's TLB tables when ES, SS and
+// DS are flat and #AC cannot happen (and ThreadedRun::flat_allowed), else null.
+const uint8_t* flat_tlb_for(const Vcpu& v);
 
 #ifdef VMLAB_CHECK_INVARIANTS
 // Sanitizer builds check what both the loop and threaded blocks rely on: an instruction that
 // is not the last of its block moves EIP only by returning kEipMoved.
 [[noreturn]] void eip_moved_without_saying(const Insn& i);
+// ... and that only the instructions may_change_flat_state names change flat_tlb_for's answer.
+[[noreturn]] void flat_state_changed_without_saying(const Insn& i);
 #endif
 
 }  // namespace vmlab::cpu

@@ -22,6 +22,7 @@ std::unique_ptr<cpu::ExecutionCore> make_execution_core(const MachineConfig& cfg
     o.blocks_through_branches = cfg.interp_branch_blocks;
     o.fast_handlers = cfg.interp_fast_handlers;
     o.threaded = cfg.interp_threaded;
+    o.flat_segments = cfg.interp_flat_segments;
     o.hot_runs = cfg.bt_hot_runs;
     if (backend == "interp") return std::make_unique<cpu::Interpreter>(o);
     // bt translates the interpreter's cached blocks, so it needs them (docs/bt.md).

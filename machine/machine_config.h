@@ -43,6 +43,7 @@ struct MachineConfig {
   bool interp_branch_blocks = true;        // --no-branch-blocks: blocks end at conditional branches
   bool interp_fast_handlers = true;        // --no-fast-handlers: only the general handlers
   bool interp_threaded = true;             // --no-threaded: the loop calls every handler
+  bool interp_flat_segments = true;        // --no-flat-segments: threaded forms always check segments
   bool tlb = true;                         // --no-tlb: every access walks (slow path)
   uint32_t bt_hot_runs = 16;               // --bt-hot-runs: runs of a block before bt translates it
   bool bt_perf_map = false;                // --bt-perf-map: name host code in /tmp/perf-<pid>.map

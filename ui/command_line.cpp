@@ -247,7 +247,8 @@ ParseResult parse_command_line(int argc, const char* const* argv, std::FILE* out
   app.add_flag("--no-blocks", no_blocks, "speed-trick off switch: interpret one instruction at a time");
   app.add_flag("--no-jump-cache", no_jump_cache,
                "speed-trick off switch: find every block through the fetch translation");
-  bool no_chaining = false, no_branch_blocks = false, no_fast_handlers = false, no_threaded = false;
+  bool no_chaining = false, no_branch_blocks = false, no_fast_handlers = false, no_threaded = false,
+       no_flat_segments = false;
   app.add_flag("--no-chaining", no_chaining,
                "speed-trick off switch: blocks do not remember their successor blocks");
   app.add_flag("--no-branch-blocks", no_branch_blocks,
@@ -256,6 +257,8 @@ ParseResult parse_command_line(int argc, const char* const* argv, std::FILE* out
                "speed-trick off switch: only the general instruction handlers, no fast variants");
   app.add_flag("--no-threaded", no_threaded,
                "speed-trick off switch: the interpreter's loop calls every handler, no threaded blocks");
+  app.add_flag("--no-flat-segments", no_flat_segments,
+               "speed-trick off switch: threaded fast handlers check the segment even when it is flat");
   app.add_flag("--no-tlb", no_tlb, "speed-trick off switch: no software TLB, every access translates");
   app.add_option("--bt-hot-runs", m.bt_hot_runs,
                  "--backend bt: runs of a cached block before it becomes host code (default 16; 1 "
@@ -398,6 +401,7 @@ ParseResult parse_command_line(int argc, const char* const* argv, std::FILE* out
   m.interp_branch_blocks = !no_branch_blocks;
   m.interp_fast_handlers = !no_fast_handlers;
   m.interp_threaded = !no_threaded;
+  m.interp_flat_segments = !no_flat_segments;
   m.tlb = !no_tlb;
   if ((app.count("--bt-hot-runs") || m.bt_perf_map) && m.backend != "bt")
     return fail(fmt::format("--bt-hot-runs and --bt-perf-map are --backend bt settings; add --backend "

@@ -90,11 +90,15 @@ TEST_CASE("command_line_defaults") {
   CHECK_FALSE(p.r.cmd->start_paused);
   CHECK(p.r.cmd->gdb.empty());
   CHECK(p.r.cmd->machine.tlb);
-  auto off = parse({"--no-tlb", "--no-decode-cache", "--no-blocks"});
+  CHECK(p.r.cmd->machine.interp_threaded);
+  CHECK(p.r.cmd->machine.interp_flat_segments);
+  auto off = parse({"--no-tlb", "--no-decode-cache", "--no-blocks", "--no-threaded", "--no-flat-segments"});
   REQUIRE(off.r.cmd);
   CHECK_FALSE(off.r.cmd->machine.tlb);
   CHECK_FALSE(off.r.cmd->machine.decode_cache);
   CHECK_FALSE(off.r.cmd->machine.interp_blocks);
+  CHECK_FALSE(off.r.cmd->machine.interp_threaded);
+  CHECK_FALSE(off.r.cmd->machine.interp_flat_segments);
 }
 
 TEST_CASE("command_line_errors_exit_2_and_say_what_to_do") {
