@@ -263,15 +263,40 @@ template <bool kCode32, bool kTranslate>
   // them before the first one too).
   uint32_t mode = code_mode(s);
   Stamps now = stamps_at(gen, v.tlb);
-  auto set_run_end = [&] {
+  auto set_run_end = [&]() __attribute__((always_inline)) {
     host_run_.run_end = uintptr_t(in + (count < left - done ? count : size_t(left - done)));
   };
+  // Counted here and added to the members when the run ends (one add per run, not per block).
+  uint64_t chained = 0, threaded = 0;
+  auto finish = [&](ChainedRun r) {
+    chain_hits_ += chained;
+    v.counters.decode_cache_hits += chained;
+    threaded_blocks_ += threaded;
+    return r;
+  };
+  // Threaded blocks need run_end only to be non-zero until a code write (the loop and bt host
+  // code set it to their exact end): set once here, not per block.
+  set_run_end();
   v.threaded.run_end = &host_run_.run_end;  // the same for every block of this run
-  v.threaded.flat_allowed = opts_.flat_segments;
-  v.threaded.flat_tlb = flat_tlb_for(v);
+  ThreadedRun& tr = v.threaded;
+  tr.flat_allowed = opts_.flat_segments;
+  if (!tr.flat_current) {  // run() delivered an event, or ran instructions itself, since the last run
+    tr.flat_tlb = flat_tlb_for(v);
+    tr.flat_current = true;
+  }
+#ifdef VMLAB_CHECK_INVARIANTS
+  if (tr.flat_tlb != flat_tlb_for(v))
+    flat_state_changed_without_saying("something between two chained runs (Interpreter::run clears flat_current)");
+#endif
+  // What one block did: how many of its instructions retired, and the fault, if any.
+  struct BlockResult {
+    uint64_t ran;
+    Fault fault;
+  };
   // Runs the block at `in` in the interpreter: threaded when it may run whole (cpu/threaded.h),
   // else through the loop.
-  auto run_block = [&]() -> InsnsResult {
+  // (Inlined by force: GCC's size heuristics otherwise make it a call per block.)
+  auto run_block = [&]() __attribute__((always_inline)) -> BlockResult {
     if constexpr (kCode32) {
       if (opts_.threaded && count <= left - done) {
         ThreadedRun& t = v.threaded;
@@ -279,18 +304,19 @@ template <bool kCode32, bool kTranslate>
         t.retired_base = s.instructions_retired;
         const Fault f = in->tfn(v, *in);
         s.instructions_retired = t.retired_base + t.retired;
-        ++threaded_blocks_;
-        return {in + t.retired, f};
+        ++threaded;
+        return {t.retired, f};
       }
     }
+    set_run_end();
     const InsnsResult r = run_insns_inline<kCode32>(v, in, host_run_.run_end);
     // Its last instruction may have changed what flat_tlb_for looks at.
     if (kCode32 && opts_.threaded) v.threaded.flat_tlb = flat_tlb_for(v);
-    return r;
+    return {uint64_t(r.stop - in), r.fault};
   };
   for (;;) {
-    set_run_end();
-    InsnsResult r;
+    if constexpr (kTranslate) set_run_end();
+    BlockResult r;
     if constexpr (kTranslate) {
       // bt: a block that ran often enough runs as host code, whole (the budget allowing); the
       // scratch block (uncached) never does. Translating here is safe: no block is running.
@@ -324,16 +350,16 @@ template <bool kCode32, bool kTranslate>
         ++(n == kHostCodeDeclined ? host_code_declined_ : host_code_runs_);
       }
       if (n != kHostCodeDeclined) {
-        r = {in + n, f};
+        r = {n, f};
       } else {
         r = run_block();
       }
     } else {
       r = run_block();
     }
-    done += uint64_t(r.stop - in);
-    if (r.fault) return {nullptr, done, r.fault};
-    if (generation != gen) return {nullptr, done, kNoFault};  // b may have been retired
+    done += r.ran;
+    if (r.fault) return finish({nullptr, done, r.fault});
+    if (generation != gen) return finish({nullptr, done, kNoFault});  // b may have been retired
     if (done >= left || v.attention.load(std::memory_order_relaxed)) break;
     if (needs_dispatcher(v)) break;
     mode = code_mode(s);
@@ -349,10 +375,9 @@ template <bool kCode32, bool kTranslate>
     b = l->block;
     in = l->first;
     count = l->count;
-    ++chain_hits_;
-    ++v.counters.decode_cache_hits;
+    ++chained;
   }
-  return {b, done, kNoFault};
+  return finish({b, done, kNoFault});
 }
 
 // Finds or decodes the block at CS:eip.
@@ -403,6 +428,7 @@ Exit Interpreter::run(Vcpu& v, uint64_t budget) {
   CpuState& s = v.s;
   vcpu_ = &v;
   v.technique_id = translator_ ? kTechniqueBt : kTechniqueInterp;
+  v.threaded.flat_current = false;  // anything may have changed the state between runs
   v.rdrand_executes = opts_.rdrand;
   Exit exit;
   uint64_t executed = 0;
@@ -457,6 +483,7 @@ Exit Interpreter::run(Vcpu& v, uint64_t budget) {
         s.events.nmi_pending = 0;
         s.events.halted = 0;
         deliver_event(v, Event{EventKind::Nmi, kNMI, false, 0, s.eip});
+        v.threaded.flat_current = false;
         ++deliveries;
         prev = nullptr;
         continue;
@@ -465,6 +492,7 @@ Exit Interpreter::run(Vcpu& v, uint64_t budget) {
         s.events.halted = 0;
         const uint8_t vector = v.intr->acknowledge();
         deliver_event(v, Event{EventKind::External, vector, false, 0, s.eip});
+        v.threaded.flat_current = false;
         ++deliveries;
         prev = nullptr;
         continue;
@@ -554,6 +582,7 @@ Exit Interpreter::run(Vcpu& v, uint64_t budget) {
       const InsnsResult r = code32(s) ? run_insns<true>(v, first, host_run_.run_end)
                                       : run_insns<false>(v, first, host_run_.run_end);
       executed += uint64_t(r.stop - first);
+      v.threaded.flat_current = false;  // these instructions may have changed it
       faulted = bool(r.fault);
       if (faulted) {
         deliver(v, r.fault, s.eip);
@@ -568,6 +597,7 @@ Exit Interpreter::run(Vcpu& v, uint64_t budget) {
     if (trap_after && !faulted) {
       s.dr[6] |= 0x4000;
       deliver_event(v, Event{EventKind::Exception, kDB, false, 0, s.eip});
+      v.threaded.flat_current = false;
       prev = nullptr;
     }
     if (debugging) {
@@ -584,6 +614,7 @@ Exit Interpreter::run(Vcpu& v, uint64_t budget) {
 void Interpreter::deliver(Vcpu& v, const Fault& f, uint32_t eip) {
   // deliver_event counts the exception in v.counters.exceptions.
   deliver_fault(v, f, eip);
+  v.threaded.flat_current = false;  // a new CS, SS, CPL or EFLAGS.AC perhaps
 }
 
 void Interpreter::register_stats(machine::Stats& stats) {

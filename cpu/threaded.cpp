@@ -23,7 +23,7 @@ template <bool kLast, bool kReflat = false>
     t.flat_tlb = flat_tlb_for(v);
   } else {
 #ifdef VMLAB_CHECK_INVARIANTS
-    if (t.flat_tlb != flat_tlb_for(v)) flat_state_changed_without_saying(i);
+    if (t.flat_tlb != flat_tlb_for(v)) flat_state_changed_without_saying(kOpcodeRows[i.row].mnemonic);
 #endif
   }
   if (f) [[unlikely]] {
@@ -54,10 +54,9 @@ void eip_moved_without_saying(const Insn& i) {
   std::abort();
 }
 
-void flat_state_changed_without_saying(const Insn& i) {
+void flat_state_changed_without_saying(const char* what) {
   std::fprintf(stderr, "vmlab internal error: %s changed the flat-segment state (segments, CPL, "
-               "CR0.AM or EFLAGS.AC) but may_change_flat_state does not name it\n",
-               kOpcodeRows[i.row].mnemonic);
+               "CR0.AM or EFLAGS.AC) without saying so\n", what);
   std::abort();
 }
 #endif

@@ -66,8 +66,9 @@ const uint8_t* flat_tlb_for(const Vcpu& v);
 // Sanitizer builds check what both the loop and threaded blocks rely on: an instruction that
 // is not the last of its block moves EIP only by returning kEipMoved.
 [[noreturn]] void eip_moved_without_saying(const Insn& i);
-// ... and that only the instructions may_change_flat_state names change flat_tlb_for's answer.
-[[noreturn]] void flat_state_changed_without_saying(const Insn& i);
+// ... and that only what says so (may_change_flat_state's instructions, Interpreter::run's
+// flat_current) changes flat_tlb_for's answer. `what` names the culprit.
+[[noreturn]] void flat_state_changed_without_saying(const char* what);
 #endif
 
 }  // namespace vmlab::cpu
