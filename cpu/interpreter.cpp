@@ -126,10 +126,8 @@ void thread_block(Block& b, bool fast) {
     const bool flat_seg = in.seg == ES || in.seg == SS || in.seg == DS;
     in.tfn = f.threaded_flat && flat_seg ? f.threaded_flat : f.threaded ? f.threaded : &threaded_general;
   }
-  if (!b.insns.empty()) {
-    Insn& last = b.insns.back();
-    last.tfn = may_change_flat_state(last) ? &threaded_last_reflat : &threaded_last;
-  }
+  b.last_changes_state = !b.insns.empty() && may_change_flat_state(b.insns.back());
+  if (!b.insns.empty()) b.insns.back().tfn = b.last_changes_state ? &threaded_last_reflat : &threaded_last;
 }
 
 // What run_insns stopped at: the instruction after the last one that ran (or the faulting one),
@@ -247,8 +245,9 @@ struct Interpreter::ChainedRun {
 // dispatcher, follow the block's chain link to the next block and go on. It returns to run() for
 // anything else: a fault, a code write (the generation moved), the budget, attention, a pending
 // NMI or interrupt (INTR with IF=1), an interrupt shadow, HLT, TF, a change of code size, or a
-// successor that is not chained (run() then looks it up and links it). The link checks are the
-// jump cache's (linear address, CPL and code size, generation + TLB epoch, CS limit).
+// successor that is neither chained nor in the jump cache (run() then looks it up and links
+// it). The link checks are the jump cache's (linear address, CPL and code size, generation +
+// TLB epoch, CS limit).
 // One instance per code size so the 16-bit EIP wrap costs nothing in 32-bit code.
 template <bool kCode32, bool kTranslate>
 [[gnu::noinline]] Interpreter::ChainedRun Interpreter::run_chained(Vcpu& v, const Block* b,
@@ -267,10 +266,13 @@ template <bool kCode32, bool kTranslate>
     host_run_.run_end = uintptr_t(in + (count < left - done ? count : size_t(left - done)));
   };
   // Counted here and added to the members when the run ends (one add per run, not per block).
-  uint64_t chained = 0, threaded = 0;
+  uint64_t chained = 0, jumped = 0, threaded = 0;
+  // needs_dispatcher(v) said no with mmio_seen MMIO accesses counted (see the loop's end).
+  bool dispatch_clear = false;
+  uint64_t mmio_seen = 0;
   auto finish = [&](ChainedRun r) {
     chain_hits_ += chained;
-    v.counters.decode_cache_hits += chained;
+    v.counters.decode_cache_hits += chained + jumped;
     threaded_blocks_ += threaded;
     return r;
   };
@@ -361,7 +363,18 @@ template <bool kCode32, bool kTranslate>
     if (r.fault) return finish({nullptr, done, r.fault});
     if (generation != gen) return finish({nullptr, done, kNoFault});  // b may have been retired
     if (done >= left || v.attention.load(std::memory_order_relaxed)) break;
-    if (needs_dispatcher(v)) break;
+    // needs_dispatcher's answer was no after the last block; within a run only a block-ending
+    // non-Plain instruction (STI, POPF, IRET, MOV SS, HLT, WRMSR, port I/O, ...) or an MMIO access
+    // (the local APIC's EOI, TPR, ICR) can change it: interrupts from timers, devices and other
+    // vCPUs arrive between runs, or with attention. So the full check (a virtual call into the
+    // interrupt controllers) runs only then; bt's host code may have run several blocks, so
+    // after it always.
+    const uint64_t mmio = v.counters.mmio_reads + v.counters.mmio_writes;
+    if (kTranslate || !dispatch_clear || b->last_changes_state || mmio != mmio_seen) {
+      if (needs_dispatcher(v)) break;
+      dispatch_clear = true;
+      mmio_seen = mmio;
+    }
     mode = code_mode(s);
     if (((mode & 4) != 0) != kCode32) break;
     const uint32_t lin = s.seg[CS].base + s.eip;
@@ -369,7 +382,19 @@ template <bool kCode32, bool kTranslate>
     const ChainLink* l = &b->next[0];
     if (!(l->lin == lin && l->mode == mode && now.valid(l->stamp))) {
       ++l;
-      if (!(l->lin == lin && l->mode == mode && now.valid(l->stamp))) break;
+      if (!(l->lin == lin && l->mode == mode && now.valid(l->stamp))) {
+        // Not a successor b remembers (a RET or an indirect jump has more than two): the jump
+        // cache, with the same checks, before going back to run() (which also links).
+        // run_chained runs only with chaining on, which needs the jump cache usable.
+        const JumpCacheEntry& jc = jump_cache_[jump_cache_index(lin)];
+        if (!(jc.lin == lin && jc.mode == mode && now.valid(jc.stamp))) break;
+        if (uint64_t(s.eip) + jc.block->span - 1 > s.seg[CS].limit) break;
+        b = jc.block;
+        in = b->insns.data();
+        count = b->insns.size();
+        ++jumped;
+        continue;
+      }
     }
     if (uint64_t(s.eip) + l->span - 1 > s.seg[CS].limit) break;
     b = l->block;

@@ -70,6 +70,11 @@ struct Block {
   // once it ran often enough. Mutable for the same reason as the links.
   mutable uint32_t heat = 0;
   mutable HostCode host = nullptr;
+  // Its last instruction is one that may change segments, CPL, EFLAGS (IF, TF, AC), CR0, MSRs,
+  // the interrupt shadow or HLT state, or do port I/O: a non-Plain one other than a near branch
+  // (may_change_flat_state, cpu/threaded.h). Set when the block is cached; the interpreter's
+  // chained run re-checks what such an instruction may have changed.
+  bool last_changes_state = true;  // (true until thread_block knows better: the safe answer)
 };
 
 inline uint64_t block_key(uint64_t pa, bool code32) { return (pa << 1) | (code32 ? 1 : 0); }
