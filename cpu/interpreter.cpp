@@ -302,6 +302,12 @@ template <bool kCode32, bool kTranslate>
     if constexpr (kCode32) {
       if (opts_.threaded && count <= left - done) {
         ThreadedRun& t = v.threaded;
+        if constexpr (kTranslate) {
+          if (!t.flat_current) {
+            t.flat_tlb = flat_tlb_for(v);
+            t.flat_current = true;
+          }
+        }
         t.block_eip = s.eip;
         t.retired_base = s.instructions_retired;
         const Fault f = in->tfn(v, *in);
@@ -337,7 +343,7 @@ template <bool kCode32, bool kTranslate>
         host_run_.last = b;
         host_run_.links = 0;
         n = b->host(&v, &f, &host_run_);
-        v.threaded.flat_tlb = flat_tlb_for(v);  // for the interpreter's next threaded block
+        tr.flat_current = false;  // its instructions may have changed it (run_block computes it)
         if (const uint64_t links = host_run_.links) {
           done += host_run_.linked;
           b = host_run_.last;
@@ -383,12 +389,15 @@ template <bool kCode32, bool kTranslate>
     if (!(l->lin == lin && l->mode == mode && now.valid(l->stamp))) {
       ++l;
       if (!(l->lin == lin && l->mode == mode && now.valid(l->stamp))) {
-        // Not a successor b remembers (a RET or an indirect jump has more than two): the jump
-        // cache, with the same checks, before going back to run() (which also links).
-        // run_chained runs only with chaining on, which needs the jump cache usable.
+        // Not a successor b remembers (a RET or an indirect jump has more than two, or the
+        // link went stale): the jump cache, with the same checks, before going back to run().
+        // run_chained runs only with chaining on, which needs the jump cache usable. Linked as
+        // run() would (bt's host code follows links itself), under the entry's stamp: it
+        // stands for the same translation of the same target.
         const JumpCacheEntry& jc = jump_cache_[jump_cache_index(lin)];
         if (!(jc.lin == lin && jc.mode == mode && now.valid(jc.stamp))) break;
         if (uint64_t(s.eip) + jc.block->span - 1 > s.seg[CS].limit) break;
+        if (b != &scratch_) chain(b, jc.block, lin, mode, jc.stamp, now);
         b = jc.block;
         in = b->insns.data();
         count = b->insns.size();
