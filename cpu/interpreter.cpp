@@ -318,8 +318,10 @@ template <bool kCode32, bool kTranslate>
     }
     set_run_end();
     const InsnsResult r = run_insns_inline<kCode32>(v, in, host_run_.run_end);
-    // Its last instruction may have changed what flat_tlb_for looks at.
+    // Its last instruction may have changed what flat_tlb_for looks at. (16-bit code and the
+    // loop without threaded blocks never read flat_tlb: the next run computes it.)
     if (kCode32 && opts_.threaded) v.threaded.flat_tlb = flat_tlb_for(v);
+    else v.threaded.flat_current = false;
     return {uint64_t(r.stop - in), r.fault};
   };
   for (;;) {

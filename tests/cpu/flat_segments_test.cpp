@@ -44,7 +44,8 @@ void setup(TestMachine& m) {
   m.poke32(0x5000, 3);
 }
 
-// Runs `code` at kCode twice (the second run finds the blocks cached and chained).
+// Runs `code` at kCode twice (the second run finds the blocks cached and chained); `prepare`
+// may change the machine further, EIP included.
 Outcome run(const std::vector<uint8_t>& code, bool threaded, void (*prepare)(TestMachine&) = nullptr) {
   Interpreter::Options o;
   o.threaded = threaded;
@@ -54,8 +55,8 @@ Outcome run(const std::vector<uint8_t>& code, bool threaded, void (*prepare)(Tes
   Exit e;
   for (int pass = 0; pass < 2; ++pass) {
     setup(m);
-    if (prepare) prepare(m);
     m.v.s.eip = kCode;
+    if (prepare) prepare(m);
     m.v.s.gpr[ESP] = 0x8000;
     m.v.s.events.halted = 0;
     m.v.attention.store(0);  // a triple fault in the first pass asked for a shutdown
@@ -166,4 +167,22 @@ TEST_CASE("flat_segments_off_switch_gives_the_same_results") {
   CHECK(m.reg(EAX) == 20 * 3);
   CHECK(m.reg(EBX) == 20 * 5);
   CHECK(m.core.threaded_blocks() > 0);
+}
+
+TEST_CASE("flat_segments_a_ds_load_in_16_bit_code_is_seen_by_the_32_bit_code_after_it") {
+  // 16-bit code (CS.D = 0, run through the loop): mov bx,[0x1000] (flat: puts the page in the
+  // TLB); mov ax,0x18; mov ds,ax; jmp far 0x08:kCode+0x100
+  // 32-bit code there: mov eax,[0x1000] (DS base 0x4000: reads 3, not the flat 5); hlt
+  std::vector<uint8_t> code = {0x8B, 0x1E, 0x00, 0x10, 0xB8, kBasedData, 0x00, 0x8E, 0xD8,
+                               0x66, 0xEA, 0x00, 0x01, 0x01, 0x00, 0x08, 0x00};
+  code.resize(0x100, 0x90);
+  for (uint8_t b : {0xA1, 0x00, 0x10, 0x00, 0x00, 0xF4}) code.push_back(b);
+  auto code16 = [](TestMachine& m) {
+    m.v.s.seg[CS] = SegmentCache{0x20, kCode, 0xFFFF, 0x009B};
+    m.v.s.eip = 0;
+  };
+  const Outcome t = run(code, true, code16), l = run(code, false, code16);
+  CHECK(t.reason == ExitReason::Halted);
+  CHECK(t.eax == 3);
+  check_same(t, l);
 }
