@@ -163,6 +163,32 @@ template <int Cc> Fault threaded_jcc(Vcpu& v, const Insn& i) {
   return threaded_slow(v, i, i.fn);
 }
 
+// A block's last instruction in a threaded block: the common near branches set EIP and the
+// retired count themselves, which is all threaded_last's loop protocol would leave behind for
+// them (they read neither EIP nor the retired count before, and cannot write code). Anything
+// else (a 16-bit operand size, a target past the CS limit, a stack access the fast path does
+// not take) goes through threaded_last and the general handler.
+template <int Cc> Fault last_jcc(Vcpu& v, const Insn& i) {
+  ThreadedRun& t = v.threaded;
+  uint32_t target = t.block_eip + i.next_off;
+  if (condition(v.s.lazy, Cc)) {
+    target += i.imm;
+    if (!i.op32 || target > v.s.seg[CS].limit) [[unlikely]] return threaded_last(v, i);
+  }
+  v.s.eip = target;
+  t.retired = i.pos + 1u;
+  return kNoFault;
+}
+// JMP rel (E9 EB)
+Fault last_jmp_rel(Vcpu& v, const Insn& i) {
+  ThreadedRun& t = v.threaded;
+  const uint32_t target = t.block_eip + i.next_off + i.imm;
+  if (!i.op32 || target > v.s.seg[CS].limit) [[unlikely]] return threaded_last(v, i);
+  v.s.eip = target;
+  t.retired = i.pos + 1u;
+  return kNoFault;
+}
+
 // MOV reg, r/m (8A 8B A0 A1)
 template <typename T, int A, Form F> [[gnu::always_inline]] inline bool try_mov_GE(Vcpu& v, const Insn& i) {
   if (uint8_t* p; rm_ptr<T, Access::Read, F>(v, i, p)) [[likely]] {
@@ -408,6 +434,42 @@ template <typename T, int A> Fault fast_ret_near(Vcpu& v, const Insn& i) {
   return general<&sem::ret_near<T, A>>(v, i);
 }
 
+// CALL rel32 and RET as a threaded block's last instruction (see last_jcc); the stack the way
+// PUSH/POP's flat forms take it.
+Fault last_call_rel(Vcpu& v, const Insn& i) {
+  ThreadedRun& t = v.threaded;
+  CpuState& s = v.s;
+  const uint32_t next = t.block_eip + i.next_off, target = next + i.imm;
+  if (target <= s.seg[CS].limit && (t.flat_tlb || stack32(s))) [[likely]] {
+    const uint32_t sp = s.gpr[ESP] - 4;
+    if (uint8_t* p; host_ptr<uint32_t, Access::Write, true>(v, SS, sp, p)) [[likely]] {
+      store<uint32_t>(p, next);
+      s.gpr[ESP] = sp;
+      s.eip = target;
+      t.retired = i.pos + 1u;
+      return kNoFault;
+    }
+  }
+  return threaded_last(v, i);
+}
+Fault last_ret_near(Vcpu& v, const Insn& i) {
+  ThreadedRun& t = v.threaded;
+  CpuState& s = v.s;
+  if (t.flat_tlb || stack32(s)) [[likely]] {
+    const uint32_t sp = s.gpr[ESP];
+    if (uint8_t* p; host_ptr<uint32_t, Access::Read, true>(v, SS, sp, p)) [[likely]] {
+      const uint32_t target = load<uint32_t>(p);
+      if (target <= s.seg[CS].limit) [[likely]] {
+        s.gpr[ESP] = sp + 4;
+        s.eip = target;
+        t.retired = i.pos + 1u;
+        return kNoFault;
+      }
+    }
+  }
+  return threaded_last(v, i);
+}
+
 // What decode-time selection needs to know about a general handler.
 struct FastSet {
   bool rm_form = true;  // by r/m form (a memory one needs 32-bit addressing); else any form
@@ -454,7 +516,7 @@ template <typename T, int Src, int... Ops> void add_shifts(Table& t, std::intege
 
 // CMOVcc, SETcc and Jcc carry the condition code as A.
 template <typename T, int... Cc> void add_cc(Table& t, std::integer_sequence<int, Cc...>) {
-  (t.emplace(&sem::jcc<T, Cc>, threaded_only(&threaded_jcc<Cc>)), ...);
+  (t.emplace(&sem::jcc<T, Cc>, FastSet{false, {{nullptr, &threaded_jcc<Cc>, nullptr, &last_jcc<Cc>}}}), ...);
   (VMLAB_ADD(t, try_cmovcc, sem::cmovcc, T, Cc), ...);
   if constexpr (sizeof(T) == 4) (VMLAB_ADD(t, try_setcc, sem::setcc, T, Cc), ...);
 }
@@ -506,8 +568,10 @@ const Table& table() {
     add_width<uint8_t>(t);
     add_width<uint16_t>(t);
     add_width<uint32_t>(t);
-    t.emplace(&sem::call_rel<uint32_t, 0>, any_form(&fast_call_rel<uint32_t, 0>));
-    t.emplace(&sem::ret_near<uint32_t, 0>, any_form(&fast_ret_near<uint32_t, 0>));
+    t.emplace(&sem::call_rel<uint32_t, 0>, FastSet{false, {{&fast_call_rel<uint32_t, 0>, nullptr, nullptr, &last_call_rel}}});
+    t.emplace(&sem::ret_near<uint32_t, 0>, FastSet{false, {{&fast_ret_near<uint32_t, 0>, nullptr, nullptr, &last_ret_near}}});
+    // JMP rel has one handler for both operand sizes (last_jmp_rel checks it).
+    t.emplace(&sem::jmp_rel<uint32_t, 0>, FastSet{false, {{nullptr, nullptr, nullptr, &last_jmp_rel}}});
     return t;
   }();
   return t;

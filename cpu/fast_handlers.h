@@ -30,6 +30,9 @@ struct FastHandler {
   // For a memory operand in ES, SS or DS (or the stack): the threaded form that takes the flat
   // segments' short path (ThreadedRun::flat_tlb); null where there is none.
   Handler threaded_flat = nullptr;
+  // As its block's last instruction in a threaded block, instead of threaded_last: Jcc, JMP rel,
+  // CALL rel32 and RET set EIP and the retired count themselves (no loop protocol).
+  Handler last = nullptr;
 };
 
 // The fast variant of `i`'s handler for its addressing form; both null when there is none.

@@ -116,18 +116,21 @@ Fault decode_block(Vcpu& v, uint32_t eip, uint64_t pa, unsigned max_insns,
 void thread_block(Block& b, bool fast) {
   uint32_t off = 0;
   uint8_t pos = 0;
+  Handler last_form = nullptr;  // the last instruction's FastHandler::last
   for (Insn& in : b.insns) {
     off += in.len;
     in.next_off = uint16_t(off);
     in.pos = pos++;
     const FastHandler f = fast ? fast_handler_for(in) : FastHandler{};
+    last_form = f.last;
     if (f.plain) in.fn = f.plain;
     // The flat form only where the operand's segment is one that flat_tlb_for vouches for.
     const bool flat_seg = in.seg == ES || in.seg == SS || in.seg == DS;
     in.tfn = f.threaded_flat && flat_seg ? f.threaded_flat : f.threaded ? f.threaded : &threaded_general;
   }
   b.last_changes_state = !b.insns.empty() && may_change_flat_state(b.insns.back());
-  if (!b.insns.empty()) b.insns.back().tfn = b.last_changes_state ? &threaded_last_reflat : &threaded_last;
+  if (!b.insns.empty())
+    b.insns.back().tfn = b.last_changes_state ? &threaded_last_reflat : last_form ? last_form : &threaded_last;
 }
 
 // What run_insns stopped at: the instruction after the last one that ran (or the faulting one),

@@ -33,6 +33,7 @@ Outcome run(const std::vector<uint8_t>& code, bool threaded, void (*prepare)(Tes
   for (int pass = 0; pass < 2; ++pass) {
     m.v.s.eip = kCode;
     m.v.s.events.halted = 0;
+    m.v.attention.store(0);  // a triple fault in the first pass asked for a shutdown
     for (uint8_t r : {EAX, EBX, ECX}) m.v.s.gpr[r] = 0;
     e = m.run(100000);
   }
@@ -82,4 +83,52 @@ TEST_CASE("threaded_jcc_past_the_cs_limit_faults_on_the_jcc_as_the_loop_does") {
   CHECK(t.eip == l.eip);
   CHECK(t.retired == l.retired);
   CHECK(t.ebx == 0);
+}
+
+TEST_CASE("threaded_block_ending_call_and_ret_use_a_based_stack_segment_as_the_loop_does") {
+  // SS based at 0x20000 (not flat: the checked stack path). CALL and RET end their blocks
+  // (FastHandler::last). The store through flat DS gives page 0 a TLB write entry, so a push
+  // that forgot SS's base would hit there instead of missing.
+  //    mov [0xF00],eax; mov ecx,10
+  // L: call F; dec ecx; jnz L; hlt
+  // F: inc eax; ret
+  const std::vector<uint8_t> code = {0xA3, 0x00, 0x0F, 0x00, 0x00, 0xB9, 10, 0, 0, 0,
+                                     0xE8, 0x04, 0x00, 0x00, 0x00, 0x49, 0x75, 0xF8, 0xF4, 0x40, 0xC3};
+  auto based_stack = [](TestMachine& m) {
+    m.v.s.seg[SS] = SegmentCache{0x10, 0x20000, 0xFFFFFFFF, 0x0C93};
+    m.v.s.gpr[ESP] = 0x1000;
+    m.poke32(0x20FFC, 0);
+  };
+  for (bool threaded : {true, false}) {
+    CAPTURE(threaded);
+    Interpreter::Options o;
+    o.threaded = threaded;
+    TestMachine m(o);
+    m.flat32();
+    m.load(kCode, code);
+    for (int pass = 0; pass < 2; ++pass) {
+      based_stack(m);
+      m.v.s.eip = kCode;
+      m.v.s.events.halted = 0;
+      m.v.s.gpr[EAX] = 0;
+      CHECK(m.run(100000).reason == ExitReason::Halted);
+      CHECK(m.reg(EAX) == 10);
+      CHECK(m.reg(ESP) == 0x1000);
+      CHECK(m.peek32(0xF00) == 0);
+      CHECK(m.peek32(0x20FFC) == kCode + 15);  // the return address, pushed through SS's base
+      CHECK(m.peek32(0x0FFC) == 0);
+    }
+    if (threaded) CHECK(m.core.threaded_blocks() > 10);
+  }
+}
+
+TEST_CASE("threaded_block_ending_jmp_past_the_cs_limit_faults_on_the_jmp_as_the_loop_does") {
+  // xor eax,eax; jmp +0x40 (past a CS limit of kCode+0x20); hlt
+  const std::vector<uint8_t> code = {0x31, 0xC0, 0xEB, 0x40, 0xF4};
+  auto short_cs = [](TestMachine& m) { m.v.s.seg[CS].limit = kCode + 0x20; };
+  const Outcome t = run(code, true, short_cs), l = run(code, false, short_cs);
+  CHECK(t.eip == kCode + 2);  // on the JMP
+  CHECK(int(t.reason) == int(l.reason));
+  CHECK(t.eip == l.eip);
+  CHECK(t.retired == l.retired);
 }
