@@ -155,11 +155,7 @@ template <int Cc> Fault threaded_jcc(Vcpu& v, const Insn& i) {
   if (!condition(v.s.lazy, Cc)) return threaded_next(v, i);
   ThreadedRun& t = v.threaded;
   const uint32_t target = t.block_eip + i.next_off + i.imm;
-  if (i.op32 && target <= v.s.seg[CS].limit) [[likely]] {
-    v.s.eip = target;
-    t.retired = i.pos + 1u;
-    return kNoFault;
-  }
+  if (i.op32 && target <= v.s.seg[CS].limit) [[likely]] return threaded_leave(v, i, target);
   return threaded_slow(v, i, i.fn);
 }
 
@@ -169,24 +165,18 @@ template <int Cc> Fault threaded_jcc(Vcpu& v, const Insn& i) {
 // else (a 16-bit operand size, a target past the CS limit, a stack access the fast path does
 // not take) goes through threaded_last and the general handler.
 template <int Cc> Fault last_jcc(Vcpu& v, const Insn& i) {
-  ThreadedRun& t = v.threaded;
-  uint32_t target = t.block_eip + i.next_off;
+  uint32_t target = v.threaded.block_eip + i.next_off;
   if (condition(v.s.lazy, Cc)) {
     target += i.imm;
     if (!i.op32 || target > v.s.seg[CS].limit) [[unlikely]] return threaded_last(v, i);
   }
-  v.s.eip = target;
-  t.retired = i.pos + 1u;
-  return kNoFault;
+  return threaded_leave(v, i, target);
 }
 // JMP rel (E9 EB)
 Fault last_jmp_rel(Vcpu& v, const Insn& i) {
-  ThreadedRun& t = v.threaded;
-  const uint32_t target = t.block_eip + i.next_off + i.imm;
+  const uint32_t target = v.threaded.block_eip + i.next_off + i.imm;
   if (!i.op32 || target > v.s.seg[CS].limit) [[unlikely]] return threaded_last(v, i);
-  v.s.eip = target;
-  t.retired = i.pos + 1u;
-  return kNoFault;
+  return threaded_leave(v, i, target);
 }
 
 // MOV reg, r/m (8A 8B A0 A1)
@@ -371,12 +361,16 @@ template <typename T, int, Form F> [[gnu::always_inline]] inline bool try_lea(Vc
   return true;
 }
 
-// The stack forms need a 32-bit stack (SS.B): then ESP needs no masking. F is Disp, or FlatDisp
-// in threaded code (flat segments include a 32-bit SS).
-// PUSH reg (50+r): PUSH ESP pushes the value before the push.
+// The stack forms need a 32-bit stack (SS.B): then ESP needs no masking. kFlat (threaded code):
+// flat segments include a 32-bit SS.
+template <bool kFlat> [[gnu::always_inline]] inline bool stack_ok(const Vcpu& v) {
+  return (kFlat && v.threaded.flat_tlb) || stack32(v.s);
+}
+// PUSH reg (50+r): PUSH ESP pushes the value before the push. F is Disp, or FlatDisp in
+// threaded code.
 template <typename T, int A, Form F> [[gnu::always_inline]] inline bool try_push_r(Vcpu& v, const Insn& i) {
   CpuState& s = v.s;
-  if ((is_flat(F) && v.threaded.flat_tlb) || stack32(s)) [[likely]] {
+  if (stack_ok<is_flat(F)>(v)) [[likely]] {
     const uint32_t sp = s.gpr[ESP] - uint32_t(sizeof(T));
     if (uint8_t* p; host_ptr<T, Access::Write, is_flat(F)>(v, SS, sp, p)) [[likely]] {
       store<T>(p, get_reg<T>(s, i.opcode & 7));
@@ -389,7 +383,7 @@ template <typename T, int A, Form F> [[gnu::always_inline]] inline bool try_push
 // POP reg (58+r): ESP moves first, so POP ESP leaves the popped value in ESP.
 template <typename T, int A, Form F> [[gnu::always_inline]] inline bool try_pop_r(Vcpu& v, const Insn& i) {
   CpuState& s = v.s;
-  if ((is_flat(F) && v.threaded.flat_tlb) || stack32(s)) [[likely]] {
+  if (stack_ok<is_flat(F)>(v)) [[likely]] {
     const uint32_t sp = s.gpr[ESP];
     if (uint8_t* p; host_ptr<T, Access::Read, is_flat(F)>(v, SS, sp, p)) [[likely]] {
       const T x = load<T>(p);
@@ -400,73 +394,57 @@ template <typename T, int A, Form F> [[gnu::always_inline]] inline bool try_pop_
   }
   return false;
 }
+// The common case of a 32-bit near CALL and RET, shared by the loop's forms and the threaded
+// block-ending ones (kFlat): push `ret_eip` and go to `target`; pop EIP. True: done (EIP set);
+// false: nothing changed.
+template <bool kFlat> [[gnu::always_inline]] inline bool try_near_call(Vcpu& v, uint32_t ret_eip, uint32_t target) {
+  CpuState& s = v.s;
+  if (stack_ok<kFlat>(v) && target <= s.seg[CS].limit) [[likely]] {
+    const uint32_t sp = s.gpr[ESP] - 4;
+    if (uint8_t* p; host_ptr<uint32_t, Access::Write, kFlat>(v, SS, sp, p)) [[likely]] {
+      store<uint32_t>(p, ret_eip);
+      s.gpr[ESP] = sp;
+      s.eip = target;
+      return true;
+    }
+  }
+  return false;
+}
+template <bool kFlat> [[gnu::always_inline]] inline bool try_near_ret(Vcpu& v) {
+  CpuState& s = v.s;
+  if (stack_ok<kFlat>(v)) [[likely]] {
+    const uint32_t sp = s.gpr[ESP];
+    if (uint8_t* p; host_ptr<uint32_t, Access::Read, kFlat>(v, SS, sp, p)) [[likely]] {
+      const uint32_t t = load<uint32_t>(p);
+      if (t <= s.seg[CS].limit) [[likely]] {
+        s.gpr[ESP] = sp + 4;
+        s.eip = t;
+        return true;
+      }
+    }
+  }
+  return false;
+}
 // CALL rel32 (E8) with a 32-bit operand size: no truncation of the target.
 template <typename T, int A> Fault fast_call_rel(Vcpu& v, const Insn& i) {
   static_assert(sizeof(T) == 4);
-  CpuState& s = v.s;
-  const uint32_t target = s.eip + i.imm;
-  if (stack32(s) && target <= s.seg[CS].limit) [[likely]] {
-    const uint32_t sp = s.gpr[ESP] - 4;
-    if (uint8_t* p; host_ptr<uint32_t, Access::Write>(v, SS, sp, p)) [[likely]] {
-      store<uint32_t>(p, s.eip);
-      s.gpr[ESP] = sp;
-      s.eip = target;
-      return kNoFault;
-    }
-  }
+  if (try_near_call<false>(v, v.s.eip, v.s.eip + i.imm)) [[likely]] return kNoFault;
   return general<&sem::call_rel<T, A>>(v, i);
 }
 // RET (C3) with a 32-bit operand size.
 template <typename T, int A> Fault fast_ret_near(Vcpu& v, const Insn& i) {
   static_assert(sizeof(T) == 4 && A == 0);
-  CpuState& s = v.s;
-  if (stack32(s)) [[likely]] {
-    const uint32_t sp = s.gpr[ESP];
-    if (uint8_t* p; host_ptr<uint32_t, Access::Read>(v, SS, sp, p)) [[likely]] {
-      const uint32_t t = load<uint32_t>(p);
-      if (t <= s.seg[CS].limit) [[likely]] {
-        s.gpr[ESP] = sp + 4;
-        s.eip = t;
-        return kNoFault;
-      }
-    }
-  }
+  if (try_near_ret<false>(v)) [[likely]] return kNoFault;
   return general<&sem::ret_near<T, A>>(v, i);
 }
-
-// CALL rel32 and RET as a threaded block's last instruction (see last_jcc); the stack the way
-// PUSH/POP's flat forms take it.
+// The same as a threaded block's last instruction (see last_jcc).
 Fault last_call_rel(Vcpu& v, const Insn& i) {
-  ThreadedRun& t = v.threaded;
-  CpuState& s = v.s;
-  const uint32_t next = t.block_eip + i.next_off, target = next + i.imm;
-  if (target <= s.seg[CS].limit && (t.flat_tlb || stack32(s))) [[likely]] {
-    const uint32_t sp = s.gpr[ESP] - 4;
-    if (uint8_t* p; host_ptr<uint32_t, Access::Write, true>(v, SS, sp, p)) [[likely]] {
-      store<uint32_t>(p, next);
-      s.gpr[ESP] = sp;
-      s.eip = target;
-      t.retired = i.pos + 1u;
-      return kNoFault;
-    }
-  }
+  const uint32_t next = v.threaded.block_eip + i.next_off;
+  if (try_near_call<true>(v, next, next + i.imm)) [[likely]] return threaded_leave(v, i, v.s.eip);
   return threaded_last(v, i);
 }
 Fault last_ret_near(Vcpu& v, const Insn& i) {
-  ThreadedRun& t = v.threaded;
-  CpuState& s = v.s;
-  if (t.flat_tlb || stack32(s)) [[likely]] {
-    const uint32_t sp = s.gpr[ESP];
-    if (uint8_t* p; host_ptr<uint32_t, Access::Read, true>(v, SS, sp, p)) [[likely]] {
-      const uint32_t target = load<uint32_t>(p);
-      if (target <= s.seg[CS].limit) [[likely]] {
-        s.gpr[ESP] = sp + 4;
-        s.eip = target;
-        t.retired = i.pos + 1u;
-        return kNoFault;
-      }
-    }
-  }
+  if (try_near_ret<true>(v)) [[likely]] return threaded_leave(v, i, v.s.eip);
   return threaded_last(v, i);
 }
 
@@ -480,6 +458,11 @@ using Table = std::unordered_map<Handler, FastSet>;
 // One fast handler whatever the operand form (the instruction has no r/m operand), with no
 // threaded form of its own (it ends its block, or returns to the loop anyway).
 FastSet any_form(Handler h) { return FastSet{false, {{h, nullptr}}}; }
+// A near branch: its loop form (or null), its threaded form inside a block (or null), and its
+// threaded form as the block's last instruction.
+FastSet branch(Handler plain, Handler threaded, Handler last) {
+  return FastSet{false, {{plain, threaded, nullptr, last}}};
+}
 
 template <auto Try, Handler G> constexpr FastHandler both() {
   return {&fast_plain<Try, G>, &fast_threaded<Try, G>};
@@ -516,7 +499,7 @@ template <typename T, int Src, int... Ops> void add_shifts(Table& t, std::intege
 
 // CMOVcc, SETcc and Jcc carry the condition code as A.
 template <typename T, int... Cc> void add_cc(Table& t, std::integer_sequence<int, Cc...>) {
-  (t.emplace(&sem::jcc<T, Cc>, FastSet{false, {{nullptr, &threaded_jcc<Cc>, nullptr, &last_jcc<Cc>}}}), ...);
+  (t.emplace(&sem::jcc<T, Cc>, branch(nullptr, &threaded_jcc<Cc>, &last_jcc<Cc>)), ...);
   (VMLAB_ADD(t, try_cmovcc, sem::cmovcc, T, Cc), ...);
   if constexpr (sizeof(T) == 4) (VMLAB_ADD(t, try_setcc, sem::setcc, T, Cc), ...);
 }
@@ -568,10 +551,10 @@ const Table& table() {
     add_width<uint8_t>(t);
     add_width<uint16_t>(t);
     add_width<uint32_t>(t);
-    t.emplace(&sem::call_rel<uint32_t, 0>, FastSet{false, {{&fast_call_rel<uint32_t, 0>, nullptr, nullptr, &last_call_rel}}});
-    t.emplace(&sem::ret_near<uint32_t, 0>, FastSet{false, {{&fast_ret_near<uint32_t, 0>, nullptr, nullptr, &last_ret_near}}});
+    t.emplace(&sem::call_rel<uint32_t, 0>, branch(&fast_call_rel<uint32_t, 0>, nullptr, &last_call_rel));
+    t.emplace(&sem::ret_near<uint32_t, 0>, branch(&fast_ret_near<uint32_t, 0>, nullptr, &last_ret_near));
     // JMP rel has one handler for both operand sizes (last_jmp_rel checks it).
-    t.emplace(&sem::jmp_rel<uint32_t, 0>, FastSet{false, {{nullptr, nullptr, nullptr, &last_jmp_rel}}});
+    t.emplace(&sem::jmp_rel<uint32_t, 0>, branch(nullptr, nullptr, &last_jmp_rel));
     return t;
   }();
   return t;

@@ -128,7 +128,7 @@ void thread_block(Block& b, bool fast) {
     const bool flat_seg = in.seg == ES || in.seg == SS || in.seg == DS;
     in.tfn = f.threaded_flat && flat_seg ? f.threaded_flat : f.threaded ? f.threaded : &threaded_general;
   }
-  b.last_changes_state = !b.insns.empty() && may_change_flat_state(b.insns.back());
+  b.last_changes_state = !b.insns.empty() && may_change_run_state(b.insns.back());
   if (!b.insns.empty())
     b.insns.back().tfn = b.last_changes_state ? &threaded_last_reflat : last_form ? last_form : &threaded_last;
 }
@@ -285,12 +285,8 @@ template <bool kCode32, bool kTranslate>
   v.threaded.run_end = &host_run_.run_end;  // the same for every block of this run
   ThreadedRun& tr = v.threaded;
   tr.flat_allowed = opts_.flat_segments;
-  if (!tr.flat_current) {  // run() delivered an event, or ran instructions itself, since the last run
-    tr.flat_tlb = flat_tlb_for(v);
-    tr.flat_current = true;
-  }
 #ifdef VMLAB_CHECK_INVARIANTS
-  if (tr.flat_tlb != flat_tlb_for(v))
+  if (tr.flat_current && tr.flat_tlb != flat_tlb_for(v))
     flat_state_changed_without_saying("something between two chained runs (Interpreter::run clears flat_current)");
 #endif
   // What one block did: how many of its instructions retired, and the fault, if any.
@@ -304,27 +300,23 @@ template <bool kCode32, bool kTranslate>
   auto run_block = [&]() __attribute__((always_inline)) -> BlockResult {
     if constexpr (kCode32) {
       if (opts_.threaded && count <= left - done) {
-        ThreadedRun& t = v.threaded;
-        if constexpr (kTranslate) {
-          if (!t.flat_current) {
-            t.flat_tlb = flat_tlb_for(v);
-            t.flat_current = true;
-          }
+        // Stale after run() delivered an event or ran instructions itself, after a block run
+        // through the loop and after bt host code; threaded blocks keep it current themselves.
+        if (!tr.flat_current) [[unlikely]] {
+          tr.flat_tlb = flat_tlb_for(v);
+          tr.flat_current = true;
         }
-        t.block_eip = s.eip;
-        t.retired_base = s.instructions_retired;
+        tr.block_eip = s.eip;
+        tr.retired_base = s.instructions_retired;
         const Fault f = in->tfn(v, *in);
-        s.instructions_retired = t.retired_base + t.retired;
+        s.instructions_retired = tr.retired_base + tr.retired;
         ++threaded;
-        return {t.retired, f};
+        return {tr.retired, f};
       }
     }
     set_run_end();
     const InsnsResult r = run_insns_inline<kCode32>(v, in, host_run_.run_end);
-    // Its last instruction may have changed what flat_tlb_for looks at. (16-bit code and the
-    // loop without threaded blocks never read flat_tlb: the next run computes it.)
-    if (kCode32 && opts_.threaded) v.threaded.flat_tlb = flat_tlb_for(v);
-    else v.threaded.flat_current = false;
+    tr.flat_current = false;  // its last instruction may have changed what flat_tlb_for looks at
     return {uint64_t(r.stop - in), r.fault};
   };
   for (;;) {
@@ -348,7 +340,7 @@ template <bool kCode32, bool kTranslate>
         host_run_.last = b;
         host_run_.links = 0;
         n = b->host(&v, &f, &host_run_);
-        tr.flat_current = false;  // its instructions may have changed it (run_block computes it)
+        tr.flat_current = false;  // its instructions may have changed it
         if (const uint64_t links = host_run_.links) {
           done += host_run_.linked;
           b = host_run_.last;

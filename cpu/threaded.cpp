@@ -75,9 +75,8 @@ const uint8_t* flat_tlb_for(const Vcpu& v) {
   return reinterpret_cast<const uint8_t*>(v.tlb.e[user].data());
 }
 
-// Near branches are the only non-Plain instructions that cannot change segments, CPL, CR0.AM
-// or EFLAGS.AC; everything else non-Plain ends its block and may.
-bool may_change_flat_state(const Insn& i) {
+// The far transfers and software interrupts are the Branch-class instructions that may.
+bool may_change_run_state(const Insn& i) {
   const OpRow& r = kOpcodeRows[i.row];
   if (r.cls == OpClass::Plain) return false;
   if (r.cls != OpClass::Branch) return true;

@@ -39,6 +39,14 @@ namespace vmlab::cpu {
   return n.tfn(v, n);
 }
 
+// Leaves the block at `eip` after instruction `i` retired (a taken branch that needs none of
+// the loop's protocol): what the loop reads when the block returns.
+[[gnu::always_inline]] inline Fault threaded_leave(Vcpu& v, const Insn& i, uint32_t eip) {
+  v.s.eip = eip;
+  v.threaded.retired = i.pos + 1u;
+  return kNoFault;
+}
+
 // Runs `h` with the loop's protocol (EIP at the next instruction, retired count up to date),
 // then goes on to the next instruction, or returns to the loop after a fault, kEipMoved or a
 // code write. Not inlined: it is the slow path of every fast handler.
@@ -55,8 +63,11 @@ Fault threaded_last(Vcpu& v, const Insn& i);
 // one other than a near branch: segment loads, far transfers, POPF, MOV CR0, ...): it sets
 // ThreadedRun::flat_tlb again afterwards.
 Fault threaded_last_reflat(Vcpu& v, const Insn& i);
-// Whether a block's last instruction needs threaded_last_reflat.
-bool may_change_flat_state(const Insn& i);
+// Whether `i` may change what a chained run assumes between blocks: segments, CPL, EFLAGS (IF,
+// TF, AC), CR0, MSRs, the interrupt shadow or HLT state, or devices through port I/O. Only
+// non-Plain instructions can, and each ends its block; the near branches among them cannot.
+// A block ending in one gets threaded_last_reflat and Block::last_changes_state.
+bool may_change_run_state(const Insn& i);
 
 // What ThreadedRun::flat_tlb should be now: the current privilege's TLB tables when ES, SS and
 // DS are flat and #AC cannot happen (and ThreadedRun::flat_allowed), else null.
@@ -66,7 +77,7 @@ const uint8_t* flat_tlb_for(const Vcpu& v);
 // Sanitizer builds check what both the loop and threaded blocks rely on: an instruction that
 // is not the last of its block moves EIP only by returning kEipMoved.
 [[noreturn]] void eip_moved_without_saying(const Insn& i);
-// ... and that only what says so (may_change_flat_state's instructions, Interpreter::run's
+// ... and that only what says so (may_change_run_state's instructions, Interpreter::run's
 // flat_current) changes flat_tlb_for's answer. `what` names the culprit.
 [[noreturn]] void flat_state_changed_without_saying(const char* what);
 #endif

@@ -15,14 +15,14 @@ struct ThreadedRun {
   // Flat data segments: the TLB tables (read, write, fetch; cpu/fast_handlers.cpp) of the
   // current privilege when ES, SS and DS are flat (base 0, limit 4 GiB - 1, present writable
   // expand-up data, SS 32-bit) and no #AC is possible; else null. The threaded fast handlers of
-  // ES/SS/DS operands then skip the segment checks (flat_tlb_for in cpu/threaded.h). Kept
-  // current by the interpreter: set when a chained run starts (unless flat_current), after a block that did not run
-  // threaded, and after a block's last instruction when it may change segments, CPL, CR0.AM or
-  // EFLAGS.AC (only non-Plain instructions can, and they end their block).
+  // ES/SS/DS operands then skip the segment checks (flat_tlb_for in cpu/threaded.h).
   const uint8_t* flat_tlb = nullptr;
   bool flat_allowed = true;         // --no-flat-segments clears it: flat_tlb stays null
-  // flat_tlb is known to be current: run_chained need not compute it when it starts. Cleared by
-  // Interpreter::run when it starts, delivers an event or runs instructions outside run_chained.
+  // flat_tlb is current. The interpreter computes it before a threaded block when it is not;
+  // it clears this when anything else may have run: run() starting, delivering an event or
+  // running instructions itself, a block run through the loop, bt host code. Inside threaded
+  // blocks, a block-ending instruction that may change it (may_change_run_state: only
+  // non-Plain ones can, and they end their block) sets flat_tlb again (threaded_last_reflat).
   bool flat_current = false;
   // Set by the handler that ends the run: how many of the block's instructions retired (the
   // faulting one's index when a fault is returned). A count, not a pointer, so the loop needs

@@ -72,7 +72,7 @@ struct Block {
   mutable HostCode host = nullptr;
   // Its last instruction is one that may change segments, CPL, EFLAGS (IF, TF, AC), CR0, MSRs,
   // the interrupt shadow or HLT state, or do port I/O: a non-Plain one other than a near branch
-  // (may_change_flat_state, cpu/threaded.h). Set when the block is cached; the interpreter's
+  // (may_change_run_state, cpu/threaded.h). Set when the block is cached; the interpreter's
   // chained run re-checks what such an instruction may have changed.
   bool last_changes_state = true;  // (true until thread_block knows better: the safe answer)
 };

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "machine/io_bus.h"
-#include "machine/irq.h"
+#include "tests/cpu/fake_interrupt_source.h"
 #include "tests/cpu/test_machine.h"
 
 using namespace vmlab::cpu;
@@ -19,16 +19,7 @@ namespace {
 constexpr uint32_t kCode = 0x10000, kHandler = 0x11000, kGdt = 0x500, kIdt = 0x800;
 constexpr uint8_t kVector = 0x40;
 
-struct FakePic : vmlab::machine::InterruptSource {
-  bool pending = false;
-  int acks = 0;
-  bool intr_pending() const override { return pending; }
-  uint8_t acknowledge() override {
-    pending = false;
-    ++acks;
-    return kVector;
-  }
-};
+using FakePic = vmlab::cpu::test::FakeInterruptSource;
 
 // An MMIO register whose write raises the interrupt (as a write to a local APIC's ICR would send
 // a self-IPI) and a port that does the same (as an OUT to a device would).
@@ -59,6 +50,7 @@ Outcome run(const std::vector<uint8_t>& code, Interpreter::Options o) {
   put64(m, kIdt + kVector * 8u, (uint64_t(kHandler >> 16) << 48) | (0x8Eull << 40) | (0x08ull << 16) | (kHandler & 0xFFFF));
   m.v.s.idtr = {kIdt, 0x7FF};
   FakePic pic;
+  pic.vector = kVector;
   Raiser raiser;
   raiser.pic = &pic;
   m.mmio.add(0xE0000000, 0x1000, "raiser", raiser);

@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 #include <vector>
 #include "machine/irq.h"
+#include "tests/cpu/fake_interrupt_source.h"
 #include "tests/cpu/test_machine.h"
 
 using namespace vmlab;
@@ -15,13 +16,7 @@ namespace {
 // IVT entry `vec` -> 0000:handler
 void set_ivt(TestMachine& m, uint8_t vec, uint16_t handler) { m.poke32(vec * 4u, handler); }
 
-struct FakePic : machine::InterruptSource {
-  bool pending = false;
-  uint8_t vector = 0x20;
-  int acks = 0;
-  bool intr_pending() const override { return pending; }
-  uint8_t acknowledge() override { pending = false; ++acks; return vector; }
-};
+using FakePic = test::FakeInterruptSource;
 
 struct Port80 : machine::BusDevice {
   std::vector<uint32_t> writes;

@@ -14,6 +14,7 @@
 #include "kvm_backend/kvm_core.h"
 #include "kvm_backend/kvm_cpuid.h"
 #include "machine/setup_error.h"
+#include "tests/cpu/fake_interrupt_source.h"
 
 using namespace vmlab;
 using namespace vmlab::cpu;
@@ -37,17 +38,7 @@ struct Recorder : machine::BusDevice {
 };
 
 // One interrupt request: pending until acknowledged.
-struct OneShotIntr : machine::InterruptSource {
-  bool pending = false;
-  uint8_t vector = 0x20;
-  unsigned acks = 0;
-  bool intr_pending() const override { return pending; }
-  uint8_t acknowledge() override {
-    pending = false;
-    ++acks;
-    return vector;
-  }
-};
+using OneShotIntr = cpu::test::FakeInterruptSource;
 
 struct KvmMachine {
   machine::GuestMemory mem{2 << 20};
